@@ -1,0 +1,13 @@
+// Copyright © 2026 Tandem authors.
+// The umbrella header: everything a Tandem program needs.
+#pragma once
+
+#include "tandem/array.h"
+#include "tandem/device.h"
+#include "tandem/dtype.h"
+#include "tandem/memory.h"
+#include "tandem/ops.h"
+#include "tandem/stream.h"
+#include "tandem/transforms.h"
+#include "tandem/utils.h"
+#include "tandem/version.h"

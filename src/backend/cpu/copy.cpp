@@ -1,0 +1,114 @@
+// Copyright © 2026 Tandem authors.
+// Copies and conversions between layouts and dtypes.
+#include "backend/cpu/copy.h"
+
+#include <cstring>
+
+#include "backend/common/cast.h"
+#include "backend/common/dispatch.h"
+#include "backend/cpu/strided.h"
+#include "backend/cpu/threading.h"
+
+namespace tandem {
+
+namespace cpu {
+
+namespace {
+
+template <typename From, typename To>
+void convert_run(const From* src, int64_t s_inc, To* dst, int64_t d_inc, int64_t n) {
+  if (s_inc == 1 && d_inc == 1) {
+    if constexpr (std::is_same_v<From, To>) {
+      std::memcpy(dst, src, n * sizeof(To));
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        dst[i] = cast_value<To>(src[i]);
+    }
+  } else if (s_inc == 0) {
+    To v = cast_value<To>(src[0]);
+    if (d_inc == 1) {
+      for (int64_t i = 0; i < n; ++i)
+        dst[i] = v;
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        dst[i * d_inc] = v;
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      dst[i * d_inc] = cast_value<To>(src[i * s_inc]);
+  }
+}
+
+// Strided copy with conversion: src layout (shape, s_strides) -> dst layout (d_strides).
+void strided_convert(const void* src, Dtype st, Strides s_strides, void* dst, Dtype dt,
+                     Strides d_strides, const Shape& shape) {
+  size_t n = shape_size(shape);
+  if (n == 0) return;
+  std::vector<Strides> strides{std::move(s_strides), std::move(d_strides)};
+  Shape cs = collapse_dims(shape, strides);
+  auto run = [&]<typename From, typename To>() {
+    const From* s = static_cast<const From*>(src);
+    To* d = static_cast<To*>(dst);
+    std::array<const int64_t*, 2> sp{strides[0].data(), strides[1].data()};
+    parallel_for(n, kElementwiseGrain, [&](size_t b, size_t e) {
+      for_each_run<2>(
+          cs, sp, b, e,
+          [&](const std::array<int64_t, 2>& off, const std::array<int64_t, 2>& inc, int64_t cnt) {
+            convert_run<From, To>(s + off[0], inc[0], d + off[1], inc[1], cnt);
+          });
+    });
+  };
+  if (st == dt ||
+      (st.size == dt.size && !is_inexact(st) && !is_inexact(dt) && st != bool_ && dt != bool_)) {
+    // Same bits: move bytes.
+    dispatch_by_size(st.size, [&]<typename T>() { run.template operator()<T, T>(); });
+    return;
+  }
+  dispatch_all(st, [&]<typename From>() {
+    dispatch_all(dt, [&]<typename To>() { run.template operator()<From, To>(); });
+  });
+}
+
+}  // namespace
+
+void copy_to_row_contiguous(const array& in, array& out) {
+  if (!out.raw_data()) {
+    out.set_data(allocator::malloc(out.nbytes()));
+  }
+  strided_convert(in.raw_data(), in.dtype(), broadcast_strides(in, out.shape()), out.raw_data(),
+                  out.dtype(), row_major_strides(out.shape()), out.shape());
+}
+
+void copy_into_strided(const array& in, void* out_base, Dtype out_dtype, const Shape& shape,
+                       const Strides& out_strides, int64_t out_offset) {
+  void* dst = static_cast<char*>(out_base) + out_offset * static_cast<int64_t>(out_dtype.size);
+  strided_convert(in.raw_data(), in.dtype(), broadcast_strides(in, shape), dst, out_dtype,
+                  out_strides, shape);
+}
+
+array make_contiguous(const array& in) {
+  array out(in.shape(), in.dtype(), nullptr, {});
+  out.detach();
+  copy_to_row_contiguous(in, out);
+  out.set_status(array::Status::available);
+  return out;
+}
+
+}  // namespace cpu
+
+void convert_values(const void* src, Dtype src_type, void* dst, Dtype dst_type, size_t n) {
+  constexpr size_t kChunk = size_t(1) << 30;  // Shape extents are int32
+  for (size_t done = 0; done < n; done += kChunk) {
+    size_t m = std::min(kChunk, n - done);
+    cpu::strided_convert(static_cast<const char*>(src) + done * src_type.size, src_type, {1},
+                         static_cast<char*>(dst) + done * dst_type.size, dst_type, {1},
+                         Shape{static_cast<int32_t>(m)});
+  }
+}
+
+void copy_to_host_row_major(const array& a, void* dst, Dtype dst_type) {
+  cpu::strided_convert(a.raw_data(), a.dtype(), a.strides(), dst, dst_type,
+                       row_major_strides(a.shape()), a.shape());
+}
+
+}  // namespace tandem

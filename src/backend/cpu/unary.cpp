@@ -1,0 +1,119 @@
+// Copyright © 2026 Tandem authors.
+// CPU kernels of the Unary primitive family.
+#include <stdexcept>
+
+#include "backend/common/dispatch.h"
+#include "backend/common/unary_ops.h"
+#include "backend/cpu/elementwise.h"
+#include "primitives/primitives.h"
+
+namespace tandem {
+
+namespace {
+
+// Which input dtypes a functor is instantiated for (the op functions reject the rest).
+enum class Types { All, Numeric, Float, FloatComplex, Integral };
+
+template <Types K, typename T>
+constexpr bool accepts() {
+  constexpr bool fl = std::is_same_v<T, float> || std::is_same_v<T, double> || is_half_type_v<T>;
+  constexpr bool cx = is_complex_type<T>::value;
+  constexpr bool in = std::is_integral_v<T>;  // includes bool
+  switch (K) {
+    case Types::All:
+      return true;
+    case Types::Numeric:
+      return !std::is_same_v<T, bool>;
+    case Types::Float:
+      return fl;
+    case Types::FloatComplex:
+      return fl || cx;
+    case Types::Integral:
+      return in;
+  }
+  return false;
+}
+
+template <typename Op, Types K>
+void run(const array& in, array& out, const char* name) {
+  bool done = dispatch_all(in.dtype(), [&]<typename T>() {
+    if constexpr (accepts<K, T>()) {
+      using C = compute_t<T>;
+      using R = decltype(Op{}(C{}));
+      // Results in the compute type are stored back as T (e.g. float -> float16).
+      using Out = std::conditional_t<std::is_same_v<R, C>, T, R>;
+      if (out.dtype() != dtype_of<Out>()) {
+        throw std::logic_error(std::string("[") + name + "] Output dtype " +
+                               dtype_name(out.dtype()) + " does not match the kernel's " +
+                               dtype_name(dtype_of<Out>()) + ".");
+      }
+      cpu::unary_apply<T, Out>(in, out,
+                               [](T x) { return static_cast<Out>(Op{}(static_cast<C>(x))); });
+      return true;
+    } else {
+      return false;
+    }
+  });
+  if (!done) {
+    throw std::invalid_argument(std::string("[") + name + "] Not supported for dtype " +
+                                dtype_name(in.dtype()) + ".");
+  }
+}
+
+}  // namespace
+
+void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& in = inputs[0];
+  array& out = outputs[0];
+  const char* n = unary_op_name(op_);
+  switch (op_) {
+    // clang-format off
+    case UnaryOp::Abs: return run<ops::Abs, Types::Numeric>(in, out, n);
+    case UnaryOp::Negative: return run<ops::Negative, Types::Numeric>(in, out, n);
+    case UnaryOp::Sign: return run<ops::Sign, Types::Numeric>(in, out, n);
+    case UnaryOp::Sqrt: return run<ops::Sqrt, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Rsqrt: return run<ops::Rsqrt, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Square: return run<ops::Square, Types::Numeric>(in, out, n);
+    case UnaryOp::Reciprocal: return run<ops::Reciprocal, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Exp: return run<ops::Exp, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Expm1: return run<ops::Expm1, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Log: return run<ops::Log, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Log1p: return run<ops::Log1p, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Log2:
+      if (in.dtype() == complex64) return run<ops::Log2, Types::FloatComplex>(in, out, n);
+      return run<ops::Log2Real, Types::Float>(in, out, n);
+    case UnaryOp::Log10: return run<ops::Log10, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Sin: return run<ops::Sin, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Cos: return run<ops::Cos, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Tan: return run<ops::Tan, Types::FloatComplex>(in, out, n);
+    case UnaryOp::ArcSin: return run<ops::ArcSin, Types::FloatComplex>(in, out, n);
+    case UnaryOp::ArcCos: return run<ops::ArcCos, Types::FloatComplex>(in, out, n);
+    case UnaryOp::ArcTan: return run<ops::ArcTan, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Sinh: return run<ops::Sinh, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Cosh: return run<ops::Cosh, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Tanh: return run<ops::Tanh, Types::FloatComplex>(in, out, n);
+    case UnaryOp::ArcSinh: return run<ops::ArcSinh, Types::FloatComplex>(in, out, n);
+    case UnaryOp::ArcCosh: return run<ops::ArcCosh, Types::FloatComplex>(in, out, n);
+    case UnaryOp::ArcTanh: return run<ops::ArcTanh, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Sigmoid: return run<ops::Sigmoid, Types::Float>(in, out, n);
+    case UnaryOp::Erf: return run<ops::Erf, Types::Float>(in, out, n);
+    case UnaryOp::ErfInv: return run<ops::ErfInv, Types::Float>(in, out, n);
+    case UnaryOp::Floor: return run<ops::Floor, Types::Numeric>(in, out, n);
+    case UnaryOp::Ceil: return run<ops::Ceil, Types::Numeric>(in, out, n);
+    case UnaryOp::Round: return run<ops::Round, Types::Numeric>(in, out, n);
+    case UnaryOp::Trunc: return run<ops::Trunc, Types::Numeric>(in, out, n);
+    case UnaryOp::Real: return run<ops::Real, Types::Numeric>(in, out, n);
+    case UnaryOp::Imag: return run<ops::Imag, Types::Numeric>(in, out, n);
+    case UnaryOp::Conjugate: return run<ops::Conjugate, Types::FloatComplex>(in, out, n);
+    case UnaryOp::LogicalNot: return run<ops::LogicalNot, Types::All>(in, out, n);
+    case UnaryOp::BitwiseInvert: return run<ops::BitwiseInvert, Types::Integral>(in, out, n);
+    case UnaryOp::IsNan: return run<ops::IsNan, Types::All>(in, out, n);
+    case UnaryOp::IsInf: return run<ops::IsInf, Types::All>(in, out, n);
+    case UnaryOp::IsPosInf: return run<ops::IsPosInf, Types::All>(in, out, n);
+    case UnaryOp::IsNegInf: return run<ops::IsNegInf, Types::All>(in, out, n);
+    case UnaryOp::StopGradient: return run<ops::Identity, Types::All>(in, out, n);
+      // clang-format on
+  }
+}
+
+}  // namespace tandem

@@ -1,0 +1,139 @@
+// Copyright © 2026 Tandem authors.
+// The scheduler (DESIGN §5): topological order of the unevaluated subgraph, then each node runs on
+// its stream's device. Traversal is iterative so graphs of any depth are safe.
+#include <future>
+#include <mutex>
+#include <unordered_set>
+
+#include "core/node.h"
+#include "tandem/primitive.h"
+#include "tandem/transforms.h"
+
+namespace tandem {
+
+std::vector<array> node_outputs(const array& a);
+
+namespace {
+
+std::mutex g_async_mutex;
+std::vector<std::future<void>> g_async;
+
+void wait_for_async() {
+  std::vector<std::future<void>> pending;
+  {
+    std::lock_guard<std::mutex> lk(g_async_mutex);
+    pending.swap(g_async);
+  }
+  for (auto& f : pending)
+    f.wait();  // failures are recorded in the arrays themselves
+}
+
+bool needs_eval(const array& a) {
+  return a.status() != array::Status::available && a.has_primitive();
+}
+
+// Depth-first post-order over unevaluated nodes; each node (shared by siblings) appears once.
+std::vector<array> build_tape(const std::vector<array>& outputs) {
+  std::vector<array> tape;
+  std::unordered_set<const Primitive*> visited;
+  struct Frame {
+    array a;
+    size_t next;
+  };
+  std::vector<Frame> stack;
+  for (auto& out : outputs) {
+    if (!needs_eval(out) || !visited.insert(&out.primitive()).second) continue;
+    stack.push_back({out, 0});
+    while (!stack.empty()) {
+      size_t i = stack.back().next;
+      const auto& ins = stack.back().a.inputs();
+      if (i < ins.size()) {
+        stack.back().next++;
+        const array& in = ins[i];
+        if (needs_eval(in) && visited.insert(&in.primitive()).second) {
+          array copy = in;  // `ins` may move when the stack grows
+          stack.push_back({std::move(copy), 0});
+        }
+      } else {
+        tape.push_back(std::move(stack.back().a));
+        stack.pop_back();
+      }
+    }
+  }
+  return tape;
+}
+
+void run_node(array& a) {
+  auto prim = a.primitive_ptr();
+  std::vector<array> outputs = node_outputs(a);
+  const std::vector<array>& inputs = a.inputs();
+  std::exception_ptr err;
+  for (auto& in : inputs) {
+    if (in.error()) {
+      err = in.error();
+      break;
+    }
+  }
+  if (!err) {
+    try {
+      if (prim->device() == Device::cpu) {
+        prim->eval_cpu(inputs, outputs);
+      } else {
+        prim->eval_gpu(inputs, outputs);
+      }
+    } catch (...) {
+      err = std::current_exception();
+    }
+  }
+  for (auto& o : outputs) {
+    if (err) o.set_error(err);
+    // GPU kernels mark their outputs `evaluated` themselves; the host waits before reading.
+    if (err || o.status() == array::Status::unscheduled) o.set_status(array::Status::available);
+  }
+  for (auto& o : outputs)
+    o.detach();
+}
+
+void eval_impl(std::vector<array> outputs) {
+  std::vector<array> tape = build_tape(outputs);
+  for (auto& a : tape) {
+    array node = std::move(a);  // release the tape's reference as soon as the node has run
+    run_node(node);
+  }
+}
+
+}  // namespace
+
+void eval(std::vector<array> outputs) {
+  wait_for_async();
+  eval_impl(outputs);
+  for (auto& o : outputs) {
+    if (o.error()) std::rethrow_exception(o.error());
+  }
+}
+
+void async_eval(std::vector<array> outputs) {
+  std::vector<array> todo;
+  for (auto& o : outputs) {
+    if (needs_eval(o)) todo.push_back(o);
+  }
+  if (todo.empty()) return;
+  wait_for_async();  // keep one evaluation in flight at a time: graphs may share nodes
+  for (auto& o : todo)
+    o.set_status(array::Status::scheduled);
+  auto fut = std::async(std::launch::async, [todo = std::move(todo)]() mutable {
+    for (auto& o : todo)
+      o.set_status(array::Status::unscheduled);
+    eval_impl(std::move(todo));
+  });
+  std::lock_guard<std::mutex> lk(g_async_mutex);
+  g_async.push_back(std::move(fut));
+}
+
+namespace detail {
+void wait_for_async_evals() {
+  wait_for_async();
+}
+}  // namespace detail
+
+}  // namespace tandem

@@ -1,0 +1,10 @@
+// Copyright © 2026 Tandem authors.
+#include "tandem/version.h"
+
+namespace tandem {
+
+const char* version() {
+  return TANDEM_VERSION;
+}
+
+}  // namespace tandem
