@@ -103,12 +103,12 @@ class array {
   template <typename T>
   T* data() {
     ensure_host_readable();
-    return static_cast<T*>(desc_->data_ptr);
+    return static_cast<T*>(raw_data());
   }
   template <typename T>
   const T* data() const {
     const_cast<array*>(this)->ensure_host_readable();
-    return static_cast<const T*>(desc_->data_ptr);
+    return static_cast<const T*>(raw_data());
   }
   /// Copies the elements in row-major order into a vector of T (converting). Evaluates.
   template <typename T>
@@ -148,9 +148,16 @@ class array {
   size_t data_size() const { return desc_->data_size; }
   template <typename T>
   T* unsafe_data() const {
-    return static_cast<T*>(desc_->data_ptr);
+    return static_cast<T*>(raw_data());
   }
-  void* raw_data() const { return desc_->data_ptr; }
+  /// Host address of the first element (the buffer's host copy plus this view's byte offset).
+  /// Kernels on the CPU use this; the scheduler has made the host copy current beforehand.
+  void* raw_data() const {
+    return desc_->data ? static_cast<char*>(desc_->data->buffer.raw_ptr()) + desc_->offset
+                       : nullptr;
+  }
+  /// Byte offset of the first element within the buffer.
+  int64_t offset() const { return desc_->offset; }
   allocator::Buffer& buffer() { return desc_->data->buffer; }
   const allocator::Buffer& buffer() const { return desc_->data->buffer; }
   size_t buffer_size() const;
@@ -201,7 +208,7 @@ class array {
     Dtype dtype;
     Flags flags{true, true, true};
     std::shared_ptr<Data> data;
-    void* data_ptr{nullptr};
+    int64_t offset{0};  // bytes from the start of the buffer
     size_t data_size{0};
     std::shared_ptr<Node> node;
     std::atomic<Status> status{Status::unscheduled};
@@ -262,7 +269,7 @@ void copy_to_host_row_major(const array& a, void* dst, Dtype dst_type);
 
 template <typename T>
 std::vector<T> array::to_vector() {
-  eval();
+  ensure_host_readable();
   std::unique_ptr<T[]> tmp(new T[size() == 0 ? 1 : size()]);
   copy_to_host_row_major(*this, tmp.get(), dtype_of<T>());
   return std::vector<T>(tmp.get(), tmp.get() + size());

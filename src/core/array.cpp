@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "core/backend_hooks.h"
 #include "core/node.h"
 #include "tandem/transforms.h"
 #include "tandem/utils.h"
@@ -70,7 +71,7 @@ array& array::operator=(array&& other) & {
 void array::init_from(const void* src, Dtype src_type, size_t n) {
   auto buf = allocator::malloc(nbytes());
   set_data(buf);
-  convert_values(src, src_type, desc_->data_ptr, desc_->dtype, n);
+  convert_values(src, src_type, raw_data(), desc_->dtype, n);
   set_status(Status::available);
 }
 
@@ -143,10 +144,11 @@ void array::eval() {
 }
 
 void array::ensure_host_readable() {
-  if (status() != Status::available) {
+  if (status() == Status::unscheduled || status() == Status::scheduled || has_primitive()) {
     tandem::eval({*this});
   }
   if (desc_->error) std::rethrow_exception(desc_->error);
+  gpu::prepare_host(*this);
 }
 
 Primitive& array::primitive() const {
@@ -208,7 +210,7 @@ size_t array::buffer_size() const {
 
 void array::set_data(allocator::Buffer buffer, std::function<void(allocator::Buffer)> deleter) {
   desc_->data = std::make_shared<Data>(buffer, std::move(deleter));
-  desc_->data_ptr = buffer.raw_ptr();
+  desc_->offset = 0;
   desc_->data_size = size();
   desc_->strides = row_major_strides(desc_->shape);
   bool c = true;
@@ -226,7 +228,7 @@ void array::set_data(allocator::Buffer buffer, std::function<void(allocator::Buf
 void array::set_data(allocator::Buffer buffer, size_t data_size, Strides strides, Flags flags,
                      std::function<void(allocator::Buffer)> deleter) {
   desc_->data = std::make_shared<Data>(buffer, std::move(deleter));
-  desc_->data_ptr = buffer.raw_ptr();
+  desc_->offset = 0;
   desc_->data_size = data_size;
   desc_->strides = std::move(strides);
   desc_->flags = flags;
@@ -238,8 +240,7 @@ void array::copy_shared_buffer(const array& other, const Strides& strides, Flags
   desc_->strides = strides;
   desc_->flags = flags;
   desc_->data_size = data_size;
-  desc_->data_ptr =
-      static_cast<char*>(other.desc_->data_ptr) + offset * static_cast<int64_t>(itemsize());
+  desc_->offset = other.desc_->offset + offset * static_cast<int64_t>(itemsize());
 }
 
 void array::copy_shared_buffer(const array& other) {

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "core/backend_hooks.h"
 #include "core/node.h"
 #include "tandem/primitive.h"
 #include "tandem/transforms.h"
@@ -77,6 +78,7 @@ void run_node(array& a) {
   if (!err) {
     try {
       if (prim->device() == Device::cpu) {
+        for (auto& in : inputs) gpu::prepare_host(in);  // inputs a GPU wrote move here first
         prim->eval_cpu(inputs, outputs);
       } else {
         prim->eval_gpu(inputs, outputs);

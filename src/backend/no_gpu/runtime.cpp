@@ -18,6 +18,7 @@ const char* unavailable_reason() {
 void new_stream(Stream) {
   throw std::runtime_error(std::string("[new_stream] ") + unavailable_reason());
 }
+void prepare_host(const array&) {}
 void synchronize(Stream) {
   throw std::runtime_error(std::string("[synchronize] ") + unavailable_reason());
 }
