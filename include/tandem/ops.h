@@ -352,4 +352,13 @@ array softmax(const array& a, const std::vector<int>& axes, bool precise = false
 array softmax(const array& a, bool precise = false, StreamOrDevice s = {});
 array softmax(const array& a, int axis, bool precise = false, StreamOrDevice s = {});
 
+// ============================== matrix products ==============================
+
+/// Matrix product with NumPy semantics: 1-d operands are promoted to matrices (and the added
+/// dimension removed), batch dimensions broadcast. Floating-point and complex64 dtypes only.
+array matmul(const array& a, const array& b, StreamOrDevice s = {});
+/// alpha * (a @ b) + beta * c.
+array addmm(array c, array a, array b, const float& alpha = 1.f, const float& beta = 1.f,
+            StreamOrDevice s = {});
+
 }  // namespace tandem

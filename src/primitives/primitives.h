@@ -360,4 +360,18 @@ class Diagonal : public Primitive {
   int offset_, axis1_, axis2_;
 };
 
+// ----------------------------- matrix products -----------------------------
+
+/// Batched matrix product of inputs already broadcast to (batch..., M, K) and (batch..., K, N).
+class Matmul : public Primitive {
+ public:
+  explicit Matmul(Stream s) : Primitive(s) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  std::string name() const override { return "Matmul"; }
+  bool is_equivalent(const Primitive& other) const override {
+    return dynamic_cast<const Matmul*>(&other) != nullptr;
+  }
+};
+
 }  // namespace tandem

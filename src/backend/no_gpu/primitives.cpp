@@ -30,5 +30,6 @@ TANDEM_NO_GPU(Slice)
 TANDEM_NO_GPU(AsStrided)
 TANDEM_NO_GPU(View)
 TANDEM_NO_GPU(Diagonal)
+TANDEM_NO_GPU(Matmul)
 
 }  // namespace tandem
