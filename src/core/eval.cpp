@@ -66,6 +66,10 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
 
 void run_node(array& a) {
   auto prim = a.primitive_ptr();
+  if (!prim) {
+    throw std::invalid_argument(
+        "[eval] Cannot evaluate an array traced by vmap inside the vmapped function.");
+  }
   std::vector<array> outputs = node_outputs(a);
   const std::vector<array>& inputs = a.inputs();
   std::exception_ptr err;

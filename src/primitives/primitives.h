@@ -11,6 +11,16 @@
 
 namespace tandem {
 
+// Declares a primitive's derivative and batching rules (defined in src/primitives/rules_*.cpp).
+#define TANDEM_TRANSFORM_RULES                                                                    \
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents, \
+                         const std::vector<int>& argnums, const std::vector<array>& outputs)      \
+      override;                                                                                   \
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,   \
+                         const std::vector<int>& argnums) override;                               \
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,          \
+                                                       const std::vector<int>& axes) override;
+
 // ----------------------------- elementwise -----------------------------
 
 enum class UnaryOp : uint8_t {
@@ -67,6 +77,7 @@ class Unary : public Primitive {
   UnaryOp op() const { return op_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }
@@ -115,6 +126,7 @@ class Binary : public Primitive {
   BinaryOp op() const { return op_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }
@@ -131,6 +143,7 @@ class Select : public Primitive {
   explicit Select(Stream s) : Primitive(s) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }
@@ -154,6 +167,7 @@ class Reduce : public Primitive {
   const std::vector<int>& axes() const { return axes_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override;
   bool is_equivalent(const Primitive& other) const override;
 
@@ -172,6 +186,7 @@ class ArgReduce : public Primitive {
   int axis() const { return axis_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return op_ == ArgReduceOp::ArgMin ? "ArgMin" : "ArgMax"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -205,6 +220,7 @@ class AsType : public Primitive {
   Dtype dtype() const { return dtype_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }
@@ -224,6 +240,7 @@ class Copy : public Primitive {
       : Primitive(s), if_needed_(if_needed), allow_col_major_(allow_col_major) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return if_needed_ ? "Contiguous" : "Copy"; }
   bool is_equivalent(const Primitive& other) const override {
     auto* o = dynamic_cast<const Copy*>(&other);
@@ -244,6 +261,7 @@ class Concatenate : public Primitive {
   int axis() const { return axis_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "Concatenate"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -262,6 +280,7 @@ class Reshape : public Primitive {
   const Shape& shape() const { return shape_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "Reshape"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -276,6 +295,7 @@ class Transpose : public Primitive {
   const std::vector<int>& axes() const { return axes_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "Transpose"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -290,6 +310,7 @@ class Broadcast : public Primitive {
   const Shape& shape() const { return shape_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "Broadcast"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -310,6 +331,7 @@ class Slice : public Primitive {
   const Shape& strides() const { return strides_; }
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "Slice"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -324,6 +346,7 @@ class AsStrided : public Primitive {
       : Primitive(s), shape_(std::move(shape)), strides_(std::move(strides)), offset_(offset) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "AsStrided"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -339,6 +362,7 @@ class View : public Primitive {
   View(Stream s, Dtype dtype) : Primitive(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "View"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -353,6 +377,7 @@ class Diagonal : public Primitive {
       : Primitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "Diagonal"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -368,6 +393,7 @@ class Matmul : public Primitive {
   explicit Matmul(Stream s) : Primitive(s) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
   std::string name() const override { return "Matmul"; }
   bool is_equivalent(const Primitive& other) const override {
     return dynamic_cast<const Matmul*>(&other) != nullptr;
