@@ -362,3 +362,5 @@ array addmm(array c, array a, array b, const float& alpha = 1.f, const float& be
             StreamOrDevice s = {});
 
 }  // namespace tandem
+
+#include "tandem/ops_sort_scan.h"
