@@ -7,6 +7,7 @@
 #include "tandem/dtype.h"
 #include "tandem/memory.h"
 #include "tandem/ops.h"
+#include "tandem/random.h"
 #include "tandem/stream.h"
 #include "tandem/transforms.h"
 #include "tandem/utils.h"

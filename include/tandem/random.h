@@ -1,0 +1,84 @@
+// Copyright © 2026 Tandem authors.
+// Random numbers (MLX's random.h): counter-based Threefry with explicit keys. A key is a uint32
+// array of shape (2,). Functions without a key split the global key (set by seed()). For the same
+// key and shape, the bits are identical on every device.
+#pragma once
+
+#include <optional>
+
+#include "tandem/array.h"
+#include "tandem/stream.h"
+
+namespace tandem::random {
+
+/// A key from a 64-bit seed: {seed >> 32, seed & 0xffffffff}.
+array key(uint64_t seed);
+/// Reset the global key.
+void seed(uint64_t seed);
+/// `num` new keys (shape (num, 2)) derived from `key`.
+array split(const array& key, int num, StreamOrDevice s = {});
+/// Two new keys.
+std::pair<array, array> split(const array& key, StreamOrDevice s = {});
+
+/// Random bits: elements of `width` bytes (1, 2 or 4; uint8/uint16/uint32).
+array bits(const Shape& shape, int width = 4, const std::optional<array>& key = std::nullopt,
+           StreamOrDevice s = {});
+
+/// Uniform in [low, high) (low and high broadcast with shape).
+array uniform(const array& low, const array& high, const Shape& shape, Dtype dtype = float32,
+              const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+array uniform(const Shape& shape, Dtype dtype, const std::optional<array>& key = std::nullopt,
+              StreamOrDevice s = {});
+array uniform(const Shape& shape, const std::optional<array>& key = std::nullopt,
+              StreamOrDevice s = {});
+
+/// Normal with mean loc and standard deviation scale.
+array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
+             const std::optional<array>& scale, const std::optional<array>& key = std::nullopt,
+             StreamOrDevice s = {});
+array normal(const Shape& shape, Dtype dtype, float loc, float scale,
+             const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+array normal(const Shape& shape, float loc, float scale,
+             const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+array normal(const Shape& shape, Dtype dtype, const std::optional<array>& key = std::nullopt,
+             StreamOrDevice s = {});
+array normal(const Shape& shape, const std::optional<array>& key = std::nullopt,
+             StreamOrDevice s = {});
+
+/// Standard normal truncated to [lower, upper].
+array truncated_normal(const array& lower, const array& upper, const Shape& shape,
+                       Dtype dtype = float32, const std::optional<array>& key = std::nullopt,
+                       StreamOrDevice s = {});
+array truncated_normal(const array& lower, const array& upper, Dtype dtype = float32,
+                       const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+
+/// Integers uniform in [low, high).
+array randint(const array& low, const array& high, const Shape& shape, Dtype dtype = int32,
+              const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+
+/// True with probability p.
+array bernoulli(const array& p, const Shape& shape, const std::optional<array>& key = std::nullopt,
+                StreamOrDevice s = {});
+array bernoulli(const array& p, const std::optional<array>& key = std::nullopt,
+                StreamOrDevice s = {});
+array bernoulli(const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+
+/// Standard Gumbel samples.
+array gumbel(const Shape& shape, Dtype dtype = float32,
+             const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+/// Laplace samples with location loc and scale.
+array laplace(const Shape& shape, Dtype dtype, float loc, float scale,
+              const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+array laplace(const Shape& shape, float loc = 0.f, float scale = 1.f,
+              const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+
+/// Samples from the categorical distribution given unnormalised log-probabilities along axis;
+/// `shape` is the output shape (must broadcast with logits' shape without axis).
+array categorical(const array& logits, int axis, const Shape& shape,
+                  const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+array categorical(const array& logits_, int axis, int num_samples,
+                  const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+array categorical(const array& logits, int axis = -1,
+                  const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+
+}  // namespace tandem::random
