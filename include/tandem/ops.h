@@ -352,6 +352,73 @@ array softmax(const array& a, const std::vector<int>& axes, bool precise = false
 array softmax(const array& a, bool precise = false, StreamOrDevice s = {});
 array softmax(const array& a, int axis, bool precise = false, StreamOrDevice s = {});
 
+// ============================== indexing ==============================
+// Integer indices: negative values count from the end; gathers clamp indices that are still out
+// of range, scatters drop updates whose position is out of range.
+
+/// Elements of the flattened `a` at `indices` (output shape: indices' shape).
+array take(const array& a, const array& indices, StreamOrDevice s = {});
+array take(const array& a, int index, StreamOrDevice s = {});
+/// Slices of `a` along axis at `indices`: shape a.shape[:axis] + indices.shape + a.shape[axis+1:].
+array take(const array& a, const array& indices, int axis, StreamOrDevice s = {});
+array take(const array& a, int index, int axis, StreamOrDevice s = {});
+/// out[..., i, ...] = a[..., indices[..., i, ...], ...] along axis (indices broadcast with a).
+array take_along_axis(const array& a, const array& indices, int axis, StreamOrDevice s = {});
+/// A copy of `a` with values written at `indices` along axis.
+array put_along_axis(const array& a, const array& indices, const array& values, int axis,
+                     StreamOrDevice s = {});
+/// General gather (MLX): index arrays for `axes`, broadcast together to shape IS; output shape
+/// IS + slice_sizes.
+array gather(const array& a, const std::vector<array>& indices, const std::vector<int>& axes,
+             const Shape& slice_sizes, StreamOrDevice s = {});
+array gather(const array& a, const array& indices, int axis, const Shape& slice_sizes,
+             StreamOrDevice s = {});
+/// General scatters (MLX): updates have shape IS + (a.ndim slice extents).
+array scatter(const array& a, const std::vector<array>& indices, const array& updates,
+              const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter(const array& a, const array& indices, const array& updates, int axis,
+              StreamOrDevice s = {});
+array scatter_add(const array& a, const std::vector<array>& indices, const array& updates,
+                  const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter_add(const array& a, const array& indices, const array& updates, int axis,
+                  StreamOrDevice s = {});
+array scatter_prod(const array& a, const std::vector<array>& indices, const array& updates,
+                   const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter_prod(const array& a, const array& indices, const array& updates, int axis,
+                   StreamOrDevice s = {});
+array scatter_max(const array& a, const std::vector<array>& indices, const array& updates,
+                  const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter_max(const array& a, const array& indices, const array& updates, int axis,
+                  StreamOrDevice s = {});
+array scatter_min(const array& a, const std::vector<array>& indices, const array& updates,
+                  const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter_min(const array& a, const array& indices, const array& updates, int axis,
+                  StreamOrDevice s = {});
+/// A copy of `src` with src[start:stop:strides] replaced by (or combined with) `update`.
+array slice_update(const array& src, const array& update, Shape start, Shape stop, Shape strides,
+                   StreamOrDevice s = {});
+array slice_update(const array& src, const array& update, Shape start, Shape stop,
+                   StreamOrDevice s = {});
+/// (Braced starts/stops pick the static form: slice_update(x, u, {0, 1}, {2, 3}).)
+inline array slice_update(const array& src, const array& update,
+                          std::initializer_list<int32_t> start, std::initializer_list<int32_t> stop,
+                          StreamOrDevice s = {}) {
+  return slice_update(src, update, Shape(start), Shape(stop), s);
+}
+/// Dynamic start: `start` is an integer array with one entry per axis in `axes`.
+array slice_update(const array& src, const array& update, const array& start,
+                   std::vector<int> axes, StreamOrDevice s = {});
+array slice_update_add(const array& src, const array& update, Shape start, Shape stop,
+                       Shape strides, StreamOrDevice s = {});
+array slice_update_prod(const array& src, const array& update, Shape start, Shape stop,
+                        Shape strides, StreamOrDevice s = {});
+array slice_update_max(const array& src, const array& update, Shape start, Shape stop,
+                       Shape strides, StreamOrDevice s = {});
+array slice_update_min(const array& src, const array& update, Shape start, Shape stop,
+                       Shape strides, StreamOrDevice s = {});
+/// Copy of `a` whose positions where mask is true take consecutive values of `src` (row-major).
+array masked_scatter(const array& a, const array& mask, const array& src, StreamOrDevice s = {});
+
 // ============================== matrix products ==============================
 
 /// Matrix product with NumPy semantics: 1-d operands are promoted to matrices (and the added

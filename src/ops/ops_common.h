@@ -26,6 +26,12 @@ inline Dtype at_least_float(Dtype t) {
 /// Normalise and validate a list of axes: negative axes wrap, repeats and out-of-range throw.
 std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op);
 
+/// Normalize Python-style slice bounds in place (negative starts/stops wrap and clamp; a stop of
+/// -1 with a negative stride means "before index 0") and return the sliced shape. Throws
+/// "[op] ..." on a zero stride or mismatched lengths.
+Shape normalize_slice(const Shape& shape, Shape& start, Shape& stop, const Shape& strides,
+                      const char* op);
+
 /// A lazy array computed by a single-output primitive.
 template <typename P, typename... Args>
 array make(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, Args&&... args) {

@@ -138,21 +138,22 @@ std::vector<array> broadcast_arrays(const std::vector<array>& inputs, StreamOrDe
   return out;
 }
 
-array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s) {
-  int nd = a.ndim();
+namespace detail {
+Shape normalize_slice(const Shape& shape, Shape& start, Shape& stop, const Shape& strides,
+                      const char* op) {
+  int nd = static_cast<int>(shape.size());
   if (static_cast<int>(start.size()) != nd || static_cast<int>(stop.size()) != nd ||
       static_cast<int>(strides.size()) != nd) {
-    fail("slice", "Invalid number of indices or strides for array with " + std::to_string(nd) +
-                      " dimensions: got " + std::to_string(start.size()) + " starts, " +
-                      std::to_string(stop.size()) + " stops and " + std::to_string(strides.size()) +
-                      " strides.");
+    fail(op, "Invalid number of indices or strides for array with " + std::to_string(nd) +
+                 " dimensions: got " + std::to_string(start.size()) + " starts, " +
+                 std::to_string(stop.size()) + " stops and " + std::to_string(strides.size()) +
+                 " strides.");
   }
   Shape out_shape(nd);
-  bool whole = true;
   for (int i = 0; i < nd; ++i) {
-    int64_t n = a.shape()[i];
+    int64_t n = shape[i];
     int64_t st = strides[i];
-    if (st == 0) fail("slice", "Stride of axis " + std::to_string(i) + " must not be 0.");
+    if (st == 0) fail(op, "Stride of axis " + std::to_string(i) + " must not be 0.");
     int64_t b = start[i], e = stop[i];
     if (st > 0) {
       b = b < 0 ? std::max<int64_t>(b + n, 0) : std::min<int64_t>(b, n);
@@ -166,7 +167,16 @@ array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevi
     if (out_shape[i] == 0) b = 0;
     start[i] = static_cast<int32_t>(b);
     stop[i] = static_cast<int32_t>(e);
-    whole &= (b == 0 && st == 1 && out_shape[i] == n);
+  }
+  return out_shape;
+}
+}  // namespace detail
+
+array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s) {
+  Shape out_shape = detail::normalize_slice(a.shape(), start, stop, strides, "slice");
+  bool whole = true;
+  for (int i = 0; i < a.ndim(); ++i) {
+    whole &= (start[i] == 0 && strides[i] == 1 && out_shape[i] == a.shape()[i]);
   }
   if (whole) return a;
   return detail::make<Slice>(out_shape, a.dtype(), {a}, to_stream(s), std::move(start),

@@ -64,4 +64,14 @@ inline array batch_to_front(const array& x, int axis, const Stream& s) {
   return axis == 0 ? x : moveaxis(x, axis, 0, s);
 }
 
+/// The stored (normalized) stops of a negative-stride slice may be -1, meaning "before index
+/// 0"; slice() would read -1 as the last element, so spell it as -n-1 when slicing again.
+inline Shape reslice_stops(const Shape& stop, const Shape& strides, const Shape& shape) {
+  Shape out = stop;
+  for (size_t d = 0; d < out.size(); ++d) {
+    if (strides[d] < 0 && out[d] < 0) out[d] = -shape[d] - 1;
+  }
+  return out;
+}
+
 }  // namespace tandem::rules

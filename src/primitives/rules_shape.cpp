@@ -9,19 +9,6 @@ namespace tandem {
 
 using detail::fail;
 
-namespace {
-
-// The stored (normalized) stops of a negative-stride slice may be -1, meaning "before index
-// 0"; slice() would read -1 as the last element, so spell it as -n-1 when slicing again.
-Shape reslice_stops(const Shape& stop, const Shape& strides, const Shape& shape) {
-  Shape out = stop;
-  for (size_t d = 0; d < out.size(); ++d) {
-    if (strides[d] < 0 && out[d] < 0) out[d] = -shape[d] - 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 // ---------------- AsType ----------------
 
@@ -220,14 +207,14 @@ std::vector<array> Slice::vjp(const std::vector<array>& primals, const std::vect
 }
 std::vector<array> Slice::jvp(const std::vector<array>&, const std::vector<array>& tangents,
                               const std::vector<int>&) {
-  return {slice(tangents[0], start_, reslice_stops(stop_, strides_, tangents[0].shape()), strides_,
+  return {slice(tangents[0], start_, rules::reslice_stops(stop_, strides_, tangents[0].shape()), strides_,
                 stream())};
 }
 std::pair<std::vector<array>, std::vector<int>> Slice::vmap(const std::vector<array>& inputs,
                                                             const std::vector<int>& axes) {
   array x = rules::batch_to_front(inputs[0], axes[0], stream());
   Shape st = start_, str = strides_;
-  Shape en = reslice_stops(stop_, strides_, Shape(x.shape().begin() + 1, x.shape().end()));
+  Shape en = rules::reslice_stops(stop_, strides_, Shape(x.shape().begin() + 1, x.shape().end()));
   st.insert(st.begin(), 0);
   en.insert(en.begin(), x.shape()[0]);
   str.insert(str.begin(), 1);
