@@ -24,6 +24,11 @@ class Primitive;
 class array;
 
 namespace detail {
+/// The C++ element types an array can be made from.
+template <typename T>
+inline constexpr bool is_element_type_v =
+    std::is_arithmetic_v<T> || std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t> ||
+    std::is_same_v<T, complex64_t>;
 /// The default dtype of a C++ element type in array constructors. As in MLX, `double` values make
 /// float32 arrays unless float64 is asked for (so `x * 2.0` keeps float32 `x` in float32).
 template <typename T>
@@ -44,6 +49,7 @@ class array {
  public:
   /// A 0-d array holding `val`.
   template <typename T>
+    requires detail::is_element_type_v<T>
   explicit array(T val, Dtype dtype = detail::default_dtype<T>());
 
   /// A 1-d array of the listed values.
@@ -234,6 +240,7 @@ size_t shape_size(const Shape& shape);
 // ---------------- template definitions ----------------
 
 template <typename T>
+  requires detail::is_element_type_v<T>
 array::array(T val, Dtype dtype) : desc_(std::make_shared<ArrayDesc>(Shape{}, dtype)) {
   static_assert(!std::is_pointer_v<T>, "tandem::array: pointer given as a scalar");
   init_from(&val, dtype_of<T>(), 1);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -418,6 +419,49 @@ array slice_update_min(const array& src, const array& update, Shape start, Shape
                        Shape strides, StreamOrDevice s = {});
 /// Copy of `a` whose positions where mask is true take consecutive values of `src` (row-major).
 array masked_scatter(const array& a, const array& mask, const array& src, StreamOrDevice s = {});
+
+// ============================== convolution ==============================
+// Channels-last like MLX: input (N, spatial..., C_in), weight (C_out, kernel..., C_in / groups),
+// output (N, spatial_out..., C_out). Cross-correlation (flip = false) unless flip is set.
+
+/// General convolution: per spatial axis a stride, low/high padding, kernel dilation and input
+/// dilation (empty vectors mean 1 / 0 everywhere).
+array conv_general(array input, array weight, std::vector<int> stride = {},
+                   std::vector<int> padding_lo = {}, std::vector<int> padding_hi = {},
+                   std::vector<int> kernel_dilation = {}, std::vector<int> input_dilation = {},
+                   int groups = 1, bool flip = false, StreamOrDevice s = {});
+/// Same padding on both sides.
+array conv_general(const array& input, const array& weight, std::vector<int> stride,
+                   std::vector<int> padding, std::vector<int> kernel_dilation,
+                   std::vector<int> input_dilation, int groups = 1, bool flip = false,
+                   StreamOrDevice s = {});
+array conv1d(const array& input, const array& weight, int stride = 1, int padding = 0,
+             int dilation = 1, int groups = 1, StreamOrDevice s = {});
+array conv2d(const array& input, const array& weight, const std::pair<int, int>& stride = {1, 1},
+             const std::pair<int, int>& padding = {0, 0},
+             const std::pair<int, int>& dilation = {1, 1}, int groups = 1, StreamOrDevice s = {});
+array conv3d(const array& input, const array& weight,
+             const std::tuple<int, int, int>& stride = {1, 1, 1},
+             const std::tuple<int, int, int>& padding = {0, 0, 0},
+             const std::tuple<int, int, int>& dilation = {1, 1, 1}, int groups = 1,
+             StreamOrDevice s = {});
+/// Transposed convolutions (the gradient of conv with respect to its input); weight
+/// (C_out, kernel..., C_in / groups) as for conv.
+array conv_transpose1d(const array& input, const array& weight, int stride = 1, int padding = 0,
+                       int dilation = 1, int output_padding = 0, int groups = 1,
+                       StreamOrDevice s = {});
+array conv_transpose2d(const array& input, const array& weight,
+                       const std::pair<int, int>& stride = {1, 1},
+                       const std::pair<int, int>& padding = {0, 0},
+                       const std::pair<int, int>& dilation = {1, 1},
+                       const std::pair<int, int>& output_padding = {0, 0}, int groups = 1,
+                       StreamOrDevice s = {});
+array conv_transpose3d(const array& input, const array& weight,
+                       const std::tuple<int, int, int>& stride = {1, 1, 1},
+                       const std::tuple<int, int, int>& padding = {0, 0, 0},
+                       const std::tuple<int, int, int>& dilation = {1, 1, 1},
+                       const std::tuple<int, int, int>& output_padding = {0, 0, 0},
+                       int groups = 1, StreamOrDevice s = {});
 
 // ============================== matrix products ==============================
 

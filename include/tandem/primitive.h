@@ -48,7 +48,7 @@ class Primitive {
   virtual std::string name() const = 0;
   virtual void print(std::ostream& os) const { os << name(); }
   /// Same kind of primitive with the same parameters (for common-subexpression elimination).
-  virtual bool is_equivalent(const Primitive& other) const { return false; }
+  virtual bool is_equivalent(const Primitive& /*other*/) const { return false; }
 
  private:
   Stream stream_;

@@ -48,13 +48,13 @@ array::ArrayDesc::~ArrayDesc() {
   while (!pending.empty()) {
     std::shared_ptr<Node> n = std::move(pending.back());
     pending.pop_back();
-    if (n.use_count() == 1) {
-      for (auto& in : n->inputs) {
-        if (in.desc_ && in.desc_.use_count() == 1 && in.desc_->node) {
-          pending.push_back(std::move(in.desc_->node));
-        }
-      }
-      n->inputs.clear();
+    if (n.use_count() != 1) continue;  // a sibling output still holds it
+    std::vector<array> ins = std::move(n->inputs);
+    n.reset();
+    // Release inputs one at a time so an input listed twice is taken once its count drops to 1.
+    for (auto& in : ins) {
+      std::shared_ptr<ArrayDesc> d = std::move(in.desc_);
+      if (d && d.use_count() == 1 && d->node) pending.push_back(std::move(d->node));
     }
   }
 }
@@ -164,7 +164,11 @@ const std::vector<array>& array::inputs() const {
   return desc_->node ? desc_->node->inputs : empty;
 }
 std::vector<array>& array::inputs() {
-  if (!desc_->node) throw std::logic_error("[array::inputs] Array has no primitive.");
+  static thread_local std::vector<array> empty;
+  if (!desc_->node) {
+    empty.clear();
+    return empty;
+  }
   return desc_->node->inputs;
 }
 

@@ -26,6 +26,18 @@ bool Binary::is_equivalent(const Primitive& other) const {
 
 namespace {
 
+// The name of the op function that records `op`, for error messages ("[add] ...", as every
+// other op error names the function the user called, not the primitive).
+const char* op_function_name(BinaryOp op) {
+  static const char* names[] = {
+      "add",         "subtract",    "multiply",    "divide",     "floor_divide",  "remainder",
+      "power",       "maximum",     "minimum",     "arctan2",    "logaddexp",     "equal",
+      "not_equal",   "less",        "less_equal",  "greater",    "greater_equal", "logical_and",
+      "logical_or",  "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",   "left_shift",
+      "right_shift", "array_equal"};
+  return names[static_cast<int>(op)];
+}
+
 // Cast both inputs to `compute`, broadcast them to a common shape, record the node.
 array binary(const array& a, const array& b, BinaryOp op, Dtype compute, Dtype out_type,
              StreamOrDevice s) {
@@ -33,8 +45,8 @@ array binary(const array& a, const array& b, BinaryOp op, Dtype compute, Dtype o
   try {
     shape = broadcast_shapes(a.shape(), b.shape());
   } catch (const std::invalid_argument&) {
-    fail(binary_op_name(op), "Shapes " + shape_to_string(a.shape()) + " and " +
-                                 shape_to_string(b.shape()) + " cannot be broadcast.");
+    fail(op_function_name(op), "Shapes " + shape_to_string(a.shape()) + " and " +
+                                   shape_to_string(b.shape()) + " cannot be broadcast.");
   }
   array x = broadcast_to(astype(a, compute, s), shape, s);
   array y = broadcast_to(astype(b, compute, s), shape, s);
@@ -224,8 +236,11 @@ array isclose(const array& a, const array& b, double rtol, double atol, bool equ
   // |a - b| <= atol + rtol * |b|; equal infinities are close; NaNs only with equal_nan.
   array rhs = add(array(atol, rt), multiply(array(rtol, rt), abs(y, s), s), s);
   array out = less_equal(abs(subtract(x, y, s), s), rhs, s);
-  array both_inf_equal = logical_and(equal(x, y, s), logical_or(isinf(x, s), isinf(y, s), s), s);
-  out = logical_or(out, both_inf_equal, s);
+  // With an infinite b the tolerance is infinite too, so the test above would call any value
+  // close to an infinity (even -inf to +inf): where either side is infinite, only equality counts.
+  array any_inf = logical_or(isinf(x, s), isinf(y, s), s);
+  out = logical_and(out, logical_not(any_inf, s), s);
+  out = logical_or(out, logical_and(equal(x, y, s), any_inf, s), s);
   if (equal_nan) out = logical_or(out, logical_and(isnan(x, s), isnan(y, s), s), s);
   return out;
 }

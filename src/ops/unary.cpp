@@ -17,9 +17,11 @@ array unary(const array& a, UnaryOp op, Dtype out_type, StreamOrDevice s) {
 }
 
 // Transcendental functions: integer and bool inputs compute in float32.
-array float_unary(const array& a, UnaryOp op, StreamOrDevice s, bool complex_ok = true) {
+// `name` is the op function's name for error messages (only needed when !complex_ok).
+array float_unary(const array& a, UnaryOp op, StreamOrDevice s, bool complex_ok = true,
+                  const char* name = nullptr) {
   if (!complex_ok && a.dtype() == complex64) {
-    fail(unary_op_name(op), "Not supported for complex64.");
+    fail(name ? name : unary_op_name(op), "Not supported for complex64.");
   }
   Dtype t = at_least_float(a.dtype());
   array in = a.dtype() == t ? a : astype(a, t, s);
@@ -136,13 +138,13 @@ array arctanh(const array& a, StreamOrDevice s) {
   return float_unary(a, UnaryOp::ArcTanh, s);
 }
 array sigmoid(const array& a, StreamOrDevice s) {
-  return float_unary(a, UnaryOp::Sigmoid, s, false);
+  return float_unary(a, UnaryOp::Sigmoid, s, false, "sigmoid");
 }
 array erf(const array& a, StreamOrDevice s) {
-  return float_unary(a, UnaryOp::Erf, s, false);
+  return float_unary(a, UnaryOp::Erf, s, false, "erf");
 }
 array erfinv(const array& a, StreamOrDevice s) {
-  return float_unary(a, UnaryOp::ErfInv, s, false);
+  return float_unary(a, UnaryOp::ErfInv, s, false, "erfinv");
 }
 
 namespace {
@@ -166,11 +168,22 @@ array round(const array& a, StreamOrDevice s) {
   return round(a, 0, s);
 }
 array round(const array& a, int decimals, StreamOrDevice s) {
-  if (a.dtype() == complex64) fail("round", "Not supported for complex64.");
-  if (!is_floating_point(a.dtype())) return a;
-  if (decimals == 0) return unary(a, UnaryOp::Round, a.dtype(), s);
-  array scale(std::pow(10.0, decimals), a.dtype());
-  return divide(unary(multiply(a, scale, s), UnaryOp::Round, a.dtype(), s), scale, s);
+  Dtype in_t = a.dtype();
+  if (in_t == complex64) fail("round", "Not supported for complex64.");
+  if (in_t == bool_) return a;
+  bool fl = is_floating_point(in_t);
+  if (!fl && decimals >= 0) return a;  // integers are already whole
+  if (decimals == 0) return unary(a, UnaryOp::Round, in_t, s);
+  // Scale by 10^|decimals|, round half to even, scale back. 16-bit floats compute in float32
+  // (10^5 overflows float16), integers (negative decimals: round to tens, hundreds, ... as NumPy
+  // and MLX) in a float type that holds them exactly. Negative decimals divide by an exact power
+  // of ten rather than multiply by an inexact 10^-k.
+  Dtype t = (in_t == float64 || (!fl && in_t.size >= 4)) ? float64 : float32;
+  array x = astype(a, t, s);
+  array scale(std::pow(10.0, std::abs(decimals)), t);
+  array r = decimals > 0 ? divide(unary(multiply(x, scale, s), UnaryOp::Round, t, s), scale, s)
+                         : multiply(unary(divide(x, scale, s), UnaryOp::Round, t, s), scale, s);
+  return astype(r, in_t, s);
 }
 
 array degrees(const array& a, StreamOrDevice s) {

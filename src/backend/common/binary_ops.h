@@ -10,12 +10,36 @@
 
 namespace tandem::ops {
 
+// Functions that also take complex numbers are called unqualified: these declarations find the
+// real overloads, and argument-dependent lookup finds the complex ones of whichever complex type
+// the caller computes in (std::complex on the CPU, cuda::std::complex in CUDA kernels). Every
+// functor is TANDEM_HD so the CUDA kernels share these definitions (DESIGN §9).
+using std::abs;
+using std::acos;
+using std::acosh;
+using std::asin;
+using std::asinh;
+using std::atan;
+using std::atanh;
+using std::conj;
+using std::cos;
+using std::cosh;
+using std::exp;
+using std::log;
+using std::log10;
+using std::pow;
+using std::sin;
+using std::sinh;
+using std::sqrt;
+using std::tan;
+using std::tanh;
+
 template <typename T>
 inline constexpr bool is_fp_v = std::is_floating_point_v<T>;
 
 struct Add {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>)
       return a || b;
     else
@@ -24,13 +48,13 @@ struct Add {
 };
 struct Subtract {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     return static_cast<T>(a - b);
   }
 };
 struct Multiply {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>)
       return a && b;
     else
@@ -39,17 +63,20 @@ struct Multiply {
 };
 struct Divide {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     return a / b;
   }
 };
 struct FloorDivide {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if constexpr (is_fp_v<T>) {
       return std::floor(a / b);
     } else if constexpr (std::is_signed_v<T>) {
       if (b == 0) return T(0);
+      // The most negative value over -1 overflows (and traps on x86): wrap like NumPy.
+      using U = std::make_unsigned_t<T>;
+      if (b == T(-1)) return static_cast<T>(U(0) - static_cast<U>(a));
       T q = a / b;
       if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
       return q;
@@ -60,13 +87,13 @@ struct FloorDivide {
 };
 struct Remainder {  // sign of the divisor, like Python
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if constexpr (is_fp_v<T>) {
       T r = std::fmod(a, b);
       if (r != 0 && ((r < 0) != (b < 0))) r += b;
       return r;
     } else if constexpr (std::is_signed_v<T>) {
-      if (b == 0) return T(0);
+      if (b == 0 || b == T(-1)) return T(0);  // x % -1 is 0; INT_MIN % -1 would trap
       T r = a % b;
       if (r != 0 && ((r < 0) != (b < 0))) r += b;
       return r;
@@ -77,7 +104,7 @@ struct Remainder {  // sign of the divisor, like Python
 };
 struct Power {
   template <typename T>
-  T operator()(T base, T exp) const {
+  TANDEM_HD T operator()(T base, T exp) const {
     if constexpr (std::is_integral_v<T>) {
       if constexpr (std::is_signed_v<T>) {
         if (exp < 0) return T(base == 1 ? 1 : (base == -1 ? ((exp & 1) ? -1 : 1) : 0));
@@ -90,13 +117,13 @@ struct Power {
       }
       return res;
     } else {
-      return std::pow(base, exp);
+      return pow(base, exp);
     }
   }
 };
 struct Maximum {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if constexpr (is_fp_v<T>) {
       if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
     }
@@ -109,7 +136,7 @@ struct Maximum {
 };
 struct Minimum {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if constexpr (is_fp_v<T>) {
       if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
     }
@@ -122,28 +149,28 @@ struct Minimum {
 };
 struct ArcTan2 {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     return std::atan2(a, b);
   }
 };
 struct LogAddExp {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
     T m = a > b ? a : b;
     if (std::isinf(m) && m < 0) return m;  // both -inf
     if (std::isinf(m)) return m;
-    return m + std::log1p(std::exp(-std::abs(a - b)));
+    return m + std::log1p(exp(-abs(a - b)));
   }
 };
 
 // Comparisons: compare in the compute type, return bool.
-#define TANDEM_CMP(NAME, EXPR)        \
-  struct NAME {                       \
-    template <typename T>             \
-    bool operator()(T a, T b) const { \
-      return EXPR;                    \
-    }                                 \
+#define TANDEM_CMP(NAME, EXPR)                  \
+  struct NAME {                                 \
+    template <typename T>                       \
+    TANDEM_HD bool operator()(T a, T b) const { \
+      return EXPR;                              \
+    }                                           \
   };
 TANDEM_CMP(Equal, a == b)
 TANDEM_CMP(NotEqual, a != b)
@@ -154,7 +181,7 @@ TANDEM_CMP(LogicalXor, cast_value<bool>(a) != cast_value<bool>(b))
 
 // Ordering of complex numbers is lexicographic (real, then imaginary), as MLX.
 template <typename T>
-inline bool lt(T a, T b) {
+TANDEM_HD inline bool lt(T a, T b) {
   if constexpr (is_complex_type<T>::value) {
     return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
   } else {
@@ -163,31 +190,31 @@ inline bool lt(T a, T b) {
 }
 struct Less {
   template <typename T>
-  bool operator()(T a, T b) const {
+  TANDEM_HD bool operator()(T a, T b) const {
     return lt(a, b);
   }
 };
 struct LessEqual {
   template <typename T>
-  bool operator()(T a, T b) const {
+  TANDEM_HD bool operator()(T a, T b) const {
     return lt(a, b) || a == b;
   }
 };
 struct Greater {
   template <typename T>
-  bool operator()(T a, T b) const {
+  TANDEM_HD bool operator()(T a, T b) const {
     return lt(b, a);
   }
 };
 struct GreaterEqual {
   template <typename T>
-  bool operator()(T a, T b) const {
+  TANDEM_HD bool operator()(T a, T b) const {
     return lt(b, a) || a == b;
   }
 };
 struct NaNEqual {
   template <typename T>
-  bool operator()(T a, T b) const {
+  TANDEM_HD bool operator()(T a, T b) const {
     if constexpr (is_fp_v<T>) {
       return a == b || (std::isnan(a) && std::isnan(b));
     } else if constexpr (is_complex_type<T>::value) {
@@ -201,26 +228,26 @@ struct NaNEqual {
 
 struct BitwiseAnd {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     return static_cast<T>(a & b);
   }
 };
 struct BitwiseOr {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     return static_cast<T>(a | b);
   }
 };
 struct BitwiseXor {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     return static_cast<T>(a ^ b);
   }
 };
 // Shifts by >= the bit width give 0 (left) or the sign fill (right) instead of C++'s UB.
 struct LeftShift {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>) {
       return static_cast<T>(static_cast<int>(a) << static_cast<int>(b));
     } else {
@@ -232,7 +259,7 @@ struct LeftShift {
 };
 struct RightShift {
   template <typename T>
-  T operator()(T a, T b) const {
+  TANDEM_HD T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>) {
       return static_cast<T>(static_cast<int>(a) >> static_cast<int>(b));
     } else {

@@ -37,16 +37,27 @@ void Copy::eval_cpu(const std::vector<array>& inputs, std::vector<array>& output
   cpu::copy_to_row_contiguous(inputs[0], outputs[0]);
 }
 
+namespace {
+// Make `out` a row-major view of the row-contiguous `src`. The flags are computed for out's own
+// shape: copying src's would be wrong (a (6,) array is also column-major, its (2,3) reshape is
+// not).
+void share_row_major(const array& src, array& out) {
+  Strides st = row_major_strides(out.shape());
+  size_t ds;
+  array::Flags f = layout::flags_of(out.shape(), st, ds);
+  out.copy_shared_buffer(src, st, f, ds);
+}
+}  // namespace
+
 void Reshape::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& in = inputs[0];
   array& out = outputs[0];
   if (in.flags().row_contiguous) {
-    out.copy_shared_buffer(in, row_major_strides(out.shape()), in.flags(), in.data_size());
+    share_row_major(in, out);
     return;
   }
   // Strided input: copy to row-major order, which is the element order of the new shape.
-  array tmp = cpu::make_contiguous(in);
-  out.copy_shared_buffer(tmp, row_major_strides(out.shape()), tmp.flags(), tmp.data_size());
+  share_row_major(cpu::make_contiguous(in), out);
 }
 
 void Transpose::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -91,8 +102,8 @@ void AsStrided::eval_cpu(const std::vector<array>& inputs, std::vector<array>& o
 void View::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& in = inputs[0];
   array& out = outputs[0];
-  size_t ds = in.data_size() * in.itemsize() / out.itemsize();
-  out.copy_shared_buffer(in, row_major_strides(out.shape()), in.flags(), ds);
+  // The op made the input row-contiguous: its bytes are reinterpreted in place.
+  share_row_major(in, out);
 }
 
 }  // namespace tandem
