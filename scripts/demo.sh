@@ -5,5 +5,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 tandem_install_deps
 tandem_configure -DTANDEM_BUILD_TESTS=OFF -DTANDEM_BUILD_BENCHMARKS=OFF
-tandem_build tandem_train_mlp
-"$BUILD_DIR/examples/tandem_train_mlp" "$@"
+tandem_build tandem_train_cnn
+"$BUILD_DIR/examples/tandem_train_cnn" "$@"
