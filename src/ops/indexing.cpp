@@ -142,11 +142,15 @@ array gather(const array& a, const array& indices, int axis, const Shape& slice_
 array take(const array& a, const array& indices, int axis, StreamOrDevice s) {
   if (a.ndim() == 0) fail("take", "Cannot take from a 0-d array.");
   int ax = normalize_axis(axis, a.ndim(), "take");
+  if (!is_integral(indices.dtype())) {
+    fail("take", "Indices must be integers; got " + dtype_name(indices.dtype()) + ".");
+  }
   if (a.shape()[ax] == 0 && indices.size() > 0) {
     fail("take", "Cannot take from an empty axis of shape " + shape_to_string(a.shape()) + ".");
   }
   Shape sizes = a.shape();
-  sizes[ax] = 1;
+  // An empty axis can only be indexed by empty indices: a zero-size slice keeps gather valid.
+  sizes[ax] = a.shape()[ax] == 0 ? 0 : 1;
   array g = gather(a, indices, ax, sizes, s);  // IS + a.shape with 1 at ax
   int isd = indices.ndim();
   // Drop the unit slice axis, then move the index dims to where `ax` was.

@@ -61,6 +61,19 @@ array unit_uniform(const Shape& shape, Dtype dtype, const array& k, StreamOrDevi
   return u;
 }
 
+// The largest value of float dtype `t` below each (finite) element of h: one step down in the
+// bit pattern read as a signed integer of the same width (+0 steps to the negative subnormal).
+array next_below(const array& h, Dtype t, StreamOrDevice s) {
+  Dtype it = t.size == 2 ? int16 : (t.size == 4 ? int32 : int64);
+  array b = view(h, it, s);
+  array one = astype(array(1), it, s), zero = astype(array(0), it, s);
+  int64_t neg_tiny = t.size == 2 ? -32767 : (t.size == 4 ? -2147483647 : -9223372036854775807);
+  array down =
+      where(greater(b, zero, s), subtract(b, one, s),
+            where(equal(b, zero, s), astype(array(neg_tiny), it, s), add(b, one, s), s), s);
+  return view(down, t, s);
+}
+
 }  // namespace
 
 array key(uint64_t seed) {
@@ -114,10 +127,13 @@ array uniform(const array& low, const array& high, const Shape& shape, Dtype dty
   array u = unit_uniform(shape, ct, resolve(key, "uniform"), s);
   array lo = astype(low, ct, s), hi = astype(high, ct, s);
   array v = add(lo, multiply(subtract(hi, lo, s), u, s), s);
-  // Rounding can reach `high` for wide ranges: keep the interval half-open.
+  // Rounding (to a narrow dtype, or over a wide range) can reach `high`: keep the interval
+  // half-open by stepping such values down to the largest value below `high` (replacing them by
+  // `low` would put extra mass there).
   v = astype(v, dtype, s);
   array hd = astype(hi, dtype, s), ld = astype(lo, dtype, s);
-  return where(less(v, hd, s), v, broadcast_to(ld, shape, s), s);
+  array top = maximum(next_below(hd, dtype, s), ld, s);
+  return where(less(v, hd, s), v, broadcast_to(top, shape, s), s);
 }
 
 array uniform(const Shape& shape, Dtype dtype, const std::optional<array>& key, StreamOrDevice s) {

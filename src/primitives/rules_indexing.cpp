@@ -86,6 +86,38 @@ array to_front_full(const array& x, int axis, int batch, const Stream& s) {
   return broadcast_to(y, sh, s);
 }
 
+// Index arrays as the kernels read them: int64, negative values wrapped once.
+array wrapped_index(const array& idx, int n, const Stream& s) {
+  array i = astype(idx, int64, s);
+  return where(less(i, array(int64_t{0}), s), add(i, array(int64_t{n}), s), i, s);
+}
+
+// The positions a gather reads: wrapped, then clamped so that the whole slice fits the axis.
+std::vector<array> gather_positions(const std::vector<array>& idx, const std::vector<int>& axes,
+                                    const Shape& shape, const Shape& slice_sizes, const Stream& s) {
+  std::vector<array> out;
+  for (size_t k = 0; k < idx.size(); ++k) {
+    int n = shape[axes[k]];
+    int64_t hi = std::max(n - slice_sizes[axes[k]], 0);
+    out.push_back(clip(wrapped_index(idx[k], n, s), array(int64_t{0}), array(int64_t{hi}), s));
+  }
+  return out;
+}
+
+// Whether a scatter writes each slice (bool, of the index shape): in range after wrapping.
+array scatter_in_range(const std::vector<array>& idx, const std::vector<int>& axes,
+                       const Shape& shape, const Shape& slice, const Stream& s) {
+  std::optional<array> ok;
+  for (size_t k = 0; k < idx.size(); ++k) {
+    int n = shape[axes[k]];
+    array w = wrapped_index(idx[k], n, s);
+    array v = logical_and(greater_equal(w, array(int64_t{0}), s),
+                          less_equal(w, array(int64_t{n - slice[axes[k]]}), s), s);
+    ok = ok ? logical_and(*ok, v, s) : v;
+  }
+  return *ok;
+}
+
 }  // namespace
 
 // ---------------- Gather ----------------
@@ -97,7 +129,9 @@ std::vector<array> Gather::vjp(const std::vector<array>& primals, const std::vec
   std::vector<array> out;
   for (int a : argnums) {
     if (a == 0) {
-      out.push_back(scatter_add(zeros_like(primals[0], s), idx, cots[0], axes_, s));
+      // The forward pass clamps out-of-range indices; scatter_add would drop them instead.
+      auto pos = gather_positions(idx, axes_, primals[0].shape(), slice_sizes_, s);
+      out.push_back(scatter_add(zeros_like(primals[0], s), pos, cots[0], axes_, s));
     } else {
       out.push_back(zeros_like(primals[a], s));
     }
@@ -170,7 +204,12 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::ve
       out.push_back(op_ == ScatterOp::Sum ? cot : scatter(cot, idx, zeros_like(upd, s), axes_, s));
     } else if (a == last) {
       Shape slice(upd.shape().end() - primals[0].ndim(), upd.shape().end());
-      out.push_back(reshape(gather(cot, idx, axes_, slice, s), upd.shape(), s));
+      array g = reshape(gather(cot, idx, axes_, slice, s), upd.shape(), s);
+      // Updates the forward pass dropped (out of range) get no gradient; gather would clamp.
+      array ok = scatter_in_range(idx, axes_, primals[0].shape(), slice, s);
+      Shape ms = ok.shape();
+      ms.insert(ms.end(), slice.size(), 1);
+      out.push_back(where(reshape(ok, ms, s), g, zeros_like(g, s), s));
     } else {
       out.push_back(zeros_like(primals[a], s));
     }
