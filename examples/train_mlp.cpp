@@ -54,7 +54,8 @@ tx::array init_weight(int fan_in, int fan_out, std::mt19937& rng) {
   float limit = std::sqrt(6.0f / (fan_in + fan_out));
   std::uniform_real_distribution<float> dist(-limit, limit);
   std::vector<float> w(static_cast<size_t>(fan_in) * fan_out);
-  for (auto& v : w) v = dist(rng);
+  for (auto& v : w)
+    v = dist(rng);
   return tx::array(w, {fan_in, fan_out});
 }
 
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
     };
     if (a == "--device") {
       std::string d = next();
-      tx::set_default_device(d == "gpu" ? tx::Device(tx::Device::gpu) : tx::Device(tx::Device::cpu));
+      tx::set_default_device(d == "gpu" ? tx::Device(tx::Device::gpu)
+                                        : tx::Device(tx::Device::cpu));
     } else if (a == "--epochs") {
       epochs = std::stoi(next());
     } else if (a == "--batch") {
@@ -103,7 +105,8 @@ int main(int argc, char** argv) {
     } else if (a == "--data") {
       data_dir = next();
     } else {
-      std::cerr << "usage: tandem_train_mlp [--device cpu|gpu] [--epochs N] [--batch B] [--data DIR]\n";
+      std::cerr
+          << "usage: tandem_train_mlp [--device cpu|gpu] [--epochs N] [--batch B] [--data DIR]\n";
       return 2;
     }
   }
@@ -135,7 +138,8 @@ int main(int argc, char** argv) {
       // Contiguous runs of indices become one slice each.
       for (size_t k = 0; k < idx.size();) {
         size_t e = k + 1;
-        while (e < idx.size() && idx[e] == idx[e - 1] + 1) ++e;
+        while (e < idx.size() && idx[e] == idx[e - 1] + 1)
+          ++e;
         rows.push_back(tx::slice(train.images, {idx[k], 0}, {idx[e - 1] + 1, 784}));
         labs.push_back(tx::slice(train.labels, {idx[k]}, {idx[e - 1] + 1}));
         k = e;
@@ -149,7 +153,8 @@ int main(int argc, char** argv) {
       tx::array logp = logits - tx::logsumexp(logits, 1, true);
       tx::array target = one_hot(y, classes);
       tx::array loss = -tx::mean(tx::sum(target * logp, 1));
-      tx::array acc = tx::mean(tx::astype(tx::equal(tx::argmax(logits, 1), tx::astype(y, tx::uint32)), tx::float32));
+      tx::array acc = tx::mean(
+          tx::astype(tx::equal(tx::argmax(logits, 1), tx::astype(y, tx::uint32)), tx::float32));
 
       // Backward (hand-written): d loss / d logits = (softmax - one_hot) / batch.
       tx::array dlogits = (tx::exp(logp) - target) / static_cast<float>(batch);
