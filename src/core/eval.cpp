@@ -14,6 +14,12 @@ namespace tandem {
 
 std::vector<array> node_outputs(const array& a);
 
+namespace detail {
+// Whether vjp/jvp is tracing a function (transforms.cpp): evaluated nodes then keep their
+// primitive and inputs, which the trace still differentiates through.
+bool in_tracing();
+}  // namespace detail
+
 namespace {
 
 std::mutex g_async_mutex;
@@ -96,8 +102,10 @@ void run_node(array& a) {
     // GPU kernels mark their outputs `evaluated` themselves; the host waits before reading.
     if (err || o.status() == array::Status::unscheduled) o.set_status(array::Status::available);
   }
-  for (auto& o : outputs)
-    o.detach();
+  if (!detail::in_tracing()) {
+    for (auto& o : outputs)
+      o.detach();
+  }
 }
 
 void eval_impl(std::vector<array> outputs) {

@@ -164,7 +164,9 @@ Shape normalize_slice(const Shape& shape, Shape& start, Shape& stop, const Shape
       e = e < 0 ? std::max<int64_t>(e + n, -1) : std::min<int64_t>(e, n - 1);
       out_shape[i] = static_cast<int32_t>(b > e ? (b - e - st - 1) / (-st) : 0);
     }
-    if (out_shape[i] == 0) b = 0;
+    // An empty axis is stored as [0:0] so that re-slicing with the stored bounds (the Slice
+    // rules do) gives an empty axis again.
+    if (out_shape[i] == 0) b = e = 0;
     start[i] = static_cast<int32_t>(b);
     stop[i] = static_cast<int32_t>(e);
   }

@@ -21,6 +21,22 @@ array extremum_mask(const array& x, const array& out, const std::vector<int>& ax
   return divide(m, sum(m, axes, true, s), s);
 }
 
+// d prod(x) / dx_i over `axes` (kept with extent 1), the product of the other elements of x_i's
+// group, without dividing by zero: prod / x_i in groups without zeros; in groups with exactly one
+// zero, the product of the non-zeros at the zero and 0 elsewhere; 0 in groups with more zeros.
+array prod_partial(const array& x, const std::vector<int>& axes, const Stream& s) {
+  Dtype t = x.dtype();
+  array is_zero = equal(x, array(0, t), s);
+  array safe = where(is_zero, array(1, t), x, s);
+  array zeros_in_group = sum(astype(is_zero, int32, s), axes, true, s);
+  array prod_nonzero = prod(safe, axes, true, s);
+  array no_zero = divide(prod_nonzero, safe, s);
+  array one_zero = where(is_zero, prod_nonzero, array(0, t), s);
+  array partial = where(equal(zeros_in_group, array(0), s), no_zero,
+                        where(equal(zeros_in_group, array(1), s), one_zero, array(0, t), s), s);
+  return astype(partial, t, s);
+}
+
 Dtype reduce_out_dtype(ReduceOp op, Dtype t) {
   if (op == ReduceOp::And || op == ReduceOp::Or) return bool_;
   if (op == ReduceOp::Sum || op == ReduceOp::Prod) {
@@ -41,9 +57,7 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals, const std::vec
     case ReduceOp::Sum:
       return {broadcast_to(cot, x.shape(), s)};
     case ReduceOp::Prod:
-      // d prod / dx_i = prod / x_i (inexact where x_i == 0).
-      return {multiply(broadcast_to(cot, x.shape(), s),
-                       divide(astype(outputs[0], x.dtype(), s), x, s), s)};
+      return {multiply(broadcast_to(cot, x.shape(), s), prod_partial(x, axes_, s), s)};
     case ReduceOp::Max:
     case ReduceOp::Min:
       return {multiply(broadcast_to(cot, x.shape(), s), extremum_mask(x, outputs[0], axes_, s), s)};
@@ -63,10 +77,8 @@ std::vector<array> Reduce::jvp(const std::vector<array>& primals,
   switch (op_) {
     case ReduceOp::Sum:
       return {sum(t, axes_, true, s)};
-    case ReduceOp::Prod: {
-      array out = prod(x, axes_, true, s);
-      return {sum(multiply(t, divide(out, x, s), s), axes_, true, s)};
-    }
+    case ReduceOp::Prod:
+      return {sum(multiply(t, prod_partial(x, axes_, s), s), axes_, true, s)};
     case ReduceOp::Max:
     case ReduceOp::Min: {
       array out = op_ == ReduceOp::Max ? max(x, axes_, true, s) : min(x, axes_, true, s);

@@ -4,6 +4,7 @@
 // primitives' rules.
 #include "tandem/transforms.h"
 
+#include <atomic>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,6 +17,18 @@ namespace tandem {
 using detail::fail;
 
 namespace {
+
+// Number of vjp/jvp calls in progress (any thread). While it is non-zero, eval keeps the graph of
+// the arrays it computes, so a function that evaluates intermediate values (eval, item, printing)
+// is still differentiated through them.
+std::atomic<int> g_tracing{0};
+
+struct TracingScope {
+  TracingScope() { g_tracing.fetch_add(1); }
+  ~TracingScope() { g_tracing.fetch_sub(1); }
+  TracingScope(const TracingScope&) = delete;
+  TracingScope& operator=(const TracingScope&) = delete;
+};
 
 bool is_stop_gradient(const array& a) {
   auto p = a.primitive_ptr();
@@ -77,9 +90,16 @@ array trace_input(const array& p) {
 
 }  // namespace
 
+namespace detail {
+bool in_tracing() {
+  return g_tracing.load() > 0;
+}
+}  // namespace detail
+
 std::pair<std::vector<array>, std::vector<array>> vjp(const ArrayFn& fun,
                                                       const std::vector<array>& primals,
                                                       const std::vector<array>& cotangents) {
+  TracingScope tracing;
   std::vector<array> inputs;
   std::unordered_set<std::uintptr_t> tracked;
   for (auto& p : primals) {
@@ -160,6 +180,7 @@ std::pair<array, array> vjp(const std::function<array(const array&)>& fun, const
 std::pair<std::vector<array>, std::vector<array>> jvp(const ArrayFn& fun,
                                                       const std::vector<array>& primals,
                                                       const std::vector<array>& tangents) {
+  TracingScope tracing;
   if (primals.size() != tangents.size()) {
     fail("jvp", "Got " + std::to_string(tangents.size()) + " tangents for " +
                     std::to_string(primals.size()) + " primals.");
@@ -241,8 +262,10 @@ ValueAndGradFn value_and_grad(const ArrayFn& fun, const std::vector<int>& argnum
                  (outs.empty() ? std::string("(none)") : shape_to_string(outs[0].shape())) + ".");
       }
       outputs = outs;
-      // Only the first output (the loss) is differentiated; the rest are auxiliary values.
-      return std::vector<array>{outs[0]};
+      // Only the first output (the loss) is differentiated; the rest are auxiliary values. A loss
+      // of shape (1,), (1, 1), ... is differentiated as a 0-d array (the cotangent is 0-d).
+      array loss = outs[0].ndim() == 0 ? outs[0] : reshape(outs[0], {});
+      return std::vector<array>{loss};
     };
     auto [outs, grads] = vjp(wrapped, primals, {array(1.0f)});
     (void)outs;
