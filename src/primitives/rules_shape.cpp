@@ -9,7 +9,6 @@ namespace tandem {
 
 using detail::fail;
 
-
 // ---------------- AsType ----------------
 
 std::vector<array> AsType::vjp(const std::vector<array>& primals, const std::vector<array>& cots,
@@ -207,8 +206,8 @@ std::vector<array> Slice::vjp(const std::vector<array>& primals, const std::vect
 }
 std::vector<array> Slice::jvp(const std::vector<array>&, const std::vector<array>& tangents,
                               const std::vector<int>&) {
-  return {slice(tangents[0], start_, rules::reslice_stops(stop_, strides_, tangents[0].shape()), strides_,
-                stream())};
+  return {slice(tangents[0], start_, rules::reslice_stops(stop_, strides_, tangents[0].shape()),
+                strides_, stream())};
 }
 std::pair<std::vector<array>, std::vector<int>> Slice::vmap(const std::vector<array>& inputs,
                                                             const std::vector<int>& axes) {
@@ -223,9 +222,26 @@ std::pair<std::vector<array>, std::vector<int>> Slice::vmap(const std::vector<ar
 
 // ---------------- AsStrided ----------------
 
-std::vector<array> AsStrided::vjp(const std::vector<array>&, const std::vector<array>&,
+std::vector<array> AsStrided::vjp(const std::vector<array>& primals, const std::vector<array>& cots,
                                   const std::vector<int>&, const std::vector<array>&) {
-  fail("as_strided", "The vjp of as_strided needs scatter_add, which is not available yet.");
+  // The input is the flat row-major source; output element i reads source[flat(i)], so the
+  // cotangent is scatter-added back at those positions (overlapping windows accumulate).
+  const Stream& s = stream();
+  const array& x = primals[0];
+  const array& cot = cots[0];
+  array idx = array(static_cast<int64_t>(offset_), int64);
+  for (size_t d = 0; d < shape_.size(); ++d) {
+    Shape r(shape_.size(), 1);
+    r[d] = shape_[d];
+    array ad = multiply(astype(reshape(arange(0, shape_[d], s), r, s), int64, s),
+                        array(strides_[d], int64), s);
+    idx = add(idx, ad, s);
+  }
+  idx = reshape(broadcast_to(idx, shape_, s), {-1}, s);
+  array upd = reshape(cot, {static_cast<int32_t>(cot.size()), 1}, s);
+  return {reshape(
+      scatter_add(zeros(Shape{static_cast<int32_t>(x.size())}, cot.dtype(), s), idx, upd, 0, s),
+      x.shape(), s)};
 }
 std::vector<array> AsStrided::jvp(const std::vector<array>&, const std::vector<array>& tangents,
                                   const std::vector<int>&) {
