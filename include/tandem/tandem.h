@@ -12,3 +12,5 @@
 #include "tandem/transforms.h"
 #include "tandem/utils.h"
 #include "tandem/version.h"
+#include "tandem/nn.h"
+#include "tandem/optimizers.h"
