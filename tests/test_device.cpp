@@ -53,18 +53,26 @@ TEST(Device, CpuBuildHasNoGpu) {
 
 TEST(Device, GpuRequestsThrowWithoutCuda) {
   if (has_gpu()) GTEST_SKIP() << "a GPU is available in this build";
-  EXPECT_THROW_MSG(new_stream(Device::gpu), std::runtime_error, "built without CUDA");
+  // A build without CUDA says so; a CUDA build on a machine without a GPU says there is none.
+  std::string why;
+  try {
+    new_stream(Device::gpu);
+  } catch (const std::runtime_error& e) {
+    why = e.what();
+  }
+  EXPECT_TRUE(why.find("built without CUDA") != std::string::npos ||
+              why.find("no CUDA device") != std::string::npos)
+      << why;
   EXPECT_THROW_MSG(new_stream(Device::gpu), std::runtime_error, "[new_stream]");
-  EXPECT_THROW_MSG(default_stream(Device::gpu), std::runtime_error, "built without CUDA");
-  EXPECT_THROW_MSG(set_default_device(Device::gpu), std::runtime_error, "built without CUDA");
+  EXPECT_THROW_MSG(default_stream(Device::gpu), std::runtime_error, "CUDA");
+  EXPECT_THROW_MSG(set_default_device(Device::gpu), std::runtime_error, "CUDA");
   EXPECT_EQ(default_device(), Device(Device::cpu));  // unchanged by the failed request
   // An op asked to run on the GPU fails when it is recorded, not later.
   array a({1.0f, 2.0f});
-  EXPECT_THROW_MSG(add(a, a, Device::gpu), std::runtime_error, "built without CUDA");
-  EXPECT_THROW_MSG(exp(a, Device(Device::gpu)), std::runtime_error, "built without CUDA");
-  EXPECT_THROW_MSG(reshape(a, {2, 1}, Device::gpu), std::runtime_error, "built without CUDA");
-  EXPECT_THROW_MSG(synchronize(Stream(1000, Device::gpu)), std::runtime_error,
-                   "built without CUDA");
+  EXPECT_THROW_MSG(add(a, a, Device::gpu), std::runtime_error, "CUDA");
+  EXPECT_THROW_MSG(exp(a, Device(Device::gpu)), std::runtime_error, "CUDA");
+  EXPECT_THROW_MSG(reshape(a, {2, 1}, Device::gpu), std::runtime_error, "CUDA");
+  EXPECT_THROW_MSG(synchronize(Stream(1000, Device::gpu)), std::runtime_error, "CUDA");
 }
 
 TEST(Device, BadCpuIndex) {

@@ -24,7 +24,7 @@ using compute_t = std::conditional_t<is_half_type_v<T>, float, T>;
 
 /// Convert a value like astype: C casts, to bool means != 0, complex -> real keeps the real part.
 template <typename To, typename From>
-inline To cast_value(From v) {
+TANDEM_HD inline To cast_value(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
   } else if constexpr (is_complex_type<From>::value) {

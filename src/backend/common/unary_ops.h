@@ -14,6 +14,30 @@
 
 namespace tandem::ops {
 
+// Functions that also take complex numbers are called unqualified: these declarations find the
+// real overloads, and argument-dependent lookup finds the complex ones of whichever complex type
+// the caller computes in (std::complex on the CPU, cuda::std::complex in CUDA kernels). Every
+// functor is TANDEM_HD so the CUDA kernels share these definitions (DESIGN §9).
+using std::abs;
+using std::acos;
+using std::acosh;
+using std::asin;
+using std::asinh;
+using std::atan;
+using std::atanh;
+using std::conj;
+using std::cos;
+using std::cosh;
+using std::exp;
+using std::log;
+using std::log10;
+using std::pow;
+using std::sin;
+using std::sinh;
+using std::sqrt;
+using std::tan;
+using std::tanh;
+
 template <typename T>
 TANDEM_HD inline T erfinv_impl(T y) {
   // Giles' single-precision approximation refined by two Newton steps on erf.
@@ -22,7 +46,7 @@ TANDEM_HD inline T erfinv_impl(T y) {
   if (y >= T(1))
     return y == T(1) ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::quiet_NaN();
   double x = static_cast<double>(y);
-  double w = -std::log((1.0 - x) * (1.0 + x));
+  double w = -log((1.0 - x) * (1.0 + x));
   double p;
   if (w < 5.0) {
     w = w - 2.5;
@@ -36,7 +60,7 @@ TANDEM_HD inline T erfinv_impl(T y) {
     p = 0.246640727 + p * w;
     p = 1.50140941 + p * w;
   } else {
-    w = std::sqrt(w) - 3.0;
+    w = sqrt(w) - 3.0;
     p = -0.000200214257;
     p = 0.000100950558 + p * w;
     p = 0.00134934322 + p * w;
@@ -51,7 +75,7 @@ TANDEM_HD inline T erfinv_impl(T y) {
   // Newton: r -= (erf(r) - x) / (2/sqrt(pi) * exp(-r^2))
   for (int i = 0; i < 2; ++i) {
     double err = std::erf(r) - x;
-    r -= err / (1.1283791670955126 * std::exp(-r * r));
+    r -= err / (1.1283791670955126 * exp(-r * r));
   }
   return static_cast<T>(r);
 }
@@ -63,9 +87,9 @@ inline constexpr bool is_cplx_v = is_complex_type<T>::value;
 
 struct Abs {
   template <typename T>
-  auto operator()(T x) const {
+  TANDEM_HD auto operator()(T x) const {
     if constexpr (is_cplx_v<T>) {
-      return std::abs(x);
+      return abs(x);
     } else if constexpr (std::is_unsigned_v<T>) {
       return x;
     } else {
@@ -75,7 +99,7 @@ struct Abs {
 };
 struct Negative {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (std::is_unsigned_v<T>) {
       return static_cast<T>(T(0) - x);
     } else {
@@ -85,9 +109,9 @@ struct Negative {
 };
 struct Sign {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (is_cplx_v<T>) {
-      float m = std::abs(x);
+      float m = abs(x);
       return m == 0 ? T(0) : x / m;
     } else if constexpr (std::is_unsigned_v<T>) {
       return x != 0 ? T(1) : T(0);
@@ -99,49 +123,49 @@ struct Sign {
     }
   }
 };
-#define TANDEM_STD_UNARY(NAME, EXPR) \
-  struct NAME {                      \
-    template <typename T>            \
-    T operator()(T x) const {        \
-      return EXPR;                   \
-    }                                \
+#define TANDEM_STD_UNARY(NAME, EXPR)    \
+  struct NAME {                         \
+    template <typename T>               \
+    TANDEM_HD T operator()(T x) const { \
+      return EXPR;                      \
+    }                                   \
   };
-TANDEM_STD_UNARY(Sqrt, std::sqrt(x))
-TANDEM_STD_UNARY(Rsqrt, T(1) / std::sqrt(x))
+TANDEM_STD_UNARY(Sqrt, sqrt(x))
+TANDEM_STD_UNARY(Rsqrt, T(1) / sqrt(x))
 TANDEM_STD_UNARY(Square, x* x)
 TANDEM_STD_UNARY(Reciprocal, T(1) / x)
-TANDEM_STD_UNARY(Exp, std::exp(x))
-TANDEM_STD_UNARY(Log, std::log(x))
-TANDEM_STD_UNARY(Log2, std::log(x) / std::log(T(2)))
-TANDEM_STD_UNARY(Log10, std::log10(x))
-TANDEM_STD_UNARY(Sin, std::sin(x))
-TANDEM_STD_UNARY(Cos, std::cos(x))
-TANDEM_STD_UNARY(Tan, std::tan(x))
-TANDEM_STD_UNARY(ArcSin, std::asin(x))
-TANDEM_STD_UNARY(ArcCos, std::acos(x))
-TANDEM_STD_UNARY(ArcTan, std::atan(x))
-TANDEM_STD_UNARY(Sinh, std::sinh(x))
-TANDEM_STD_UNARY(Cosh, std::cosh(x))
-TANDEM_STD_UNARY(Tanh, std::tanh(x))
-TANDEM_STD_UNARY(ArcSinh, std::asinh(x))
-TANDEM_STD_UNARY(ArcCosh, std::acosh(x))
-TANDEM_STD_UNARY(ArcTanh, std::atanh(x))
+TANDEM_STD_UNARY(Exp, exp(x))
+TANDEM_STD_UNARY(Log, log(x))
+TANDEM_STD_UNARY(Log2, log(x) / log(T(2)))
+TANDEM_STD_UNARY(Log10, log10(x))
+TANDEM_STD_UNARY(Sin, sin(x))
+TANDEM_STD_UNARY(Cos, cos(x))
+TANDEM_STD_UNARY(Tan, tan(x))
+TANDEM_STD_UNARY(ArcSin, asin(x))
+TANDEM_STD_UNARY(ArcCos, acos(x))
+TANDEM_STD_UNARY(ArcTan, atan(x))
+TANDEM_STD_UNARY(Sinh, sinh(x))
+TANDEM_STD_UNARY(Cosh, cosh(x))
+TANDEM_STD_UNARY(Tanh, tanh(x))
+TANDEM_STD_UNARY(ArcSinh, asinh(x))
+TANDEM_STD_UNARY(ArcCosh, acosh(x))
+TANDEM_STD_UNARY(ArcTanh, atanh(x))
 #undef TANDEM_STD_UNARY
 
 struct Conjugate {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (is_cplx_v<T>)
-      return std::conj(x);
+      return conj(x);
     else
       return x;
   }
 };
 struct Expm1 {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (is_cplx_v<T>) {
-      return std::exp(x) - T(1);
+      return exp(x) - T(1);
     } else {
       return std::expm1(x);
     }
@@ -149,9 +173,9 @@ struct Expm1 {
 };
 struct Log1p {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (is_cplx_v<T>) {
-      return std::log(T(1) + x);
+      return log(T(1) + x);
     } else {
       return std::log1p(x);
     }
@@ -159,36 +183,36 @@ struct Log1p {
 };
 struct Log2Real {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     return std::log2(x);
   }
 };
 struct Sigmoid {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     // Stable for large |x|: never exponentiates a large positive number.
     if (x >= T(0)) {
-      return T(1) / (T(1) + std::exp(-x));
+      return T(1) / (T(1) + exp(-x));
     }
-    T e = std::exp(x);
+    T e = exp(x);
     return e / (T(1) + e);
   }
 };
 struct Erf {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     return std::erf(x);
   }
 };
 struct ErfInv {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     return erfinv_impl(x);
   }
 };
 struct Floor {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (is_float_v<T>)
       return std::floor(x);
     else
@@ -197,7 +221,7 @@ struct Floor {
 };
 struct Ceil {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (is_float_v<T>)
       return std::ceil(x);
     else
@@ -206,7 +230,7 @@ struct Ceil {
 };
 struct Round {  // half to even
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (is_float_v<T>)
       return std::nearbyint(x);
     else
@@ -215,7 +239,7 @@ struct Round {  // half to even
 };
 struct Trunc {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (is_float_v<T>)
       return std::trunc(x);
     else
@@ -224,7 +248,7 @@ struct Trunc {
 };
 struct Real {
   template <typename T>
-  auto operator()(T x) const {
+  TANDEM_HD auto operator()(T x) const {
     if constexpr (is_cplx_v<T>)
       return x.real();
     else
@@ -233,7 +257,7 @@ struct Real {
 };
 struct Imag {
   template <typename T>
-  auto operator()(T x) const {
+  TANDEM_HD auto operator()(T x) const {
     if constexpr (is_cplx_v<T>)
       return x.imag();
     else
@@ -242,13 +266,13 @@ struct Imag {
 };
 struct LogicalNot {
   template <typename T>
-  bool operator()(T x) const {
+  TANDEM_HD bool operator()(T x) const {
     return !cast_value<bool>(x);
   }
 };
 struct BitwiseInvert {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     if constexpr (std::is_same_v<T, bool>)
       return !x;
     else
@@ -257,7 +281,7 @@ struct BitwiseInvert {
 };
 struct IsNan {
   template <typename T>
-  bool operator()(T x) const {
+  TANDEM_HD bool operator()(T x) const {
     if constexpr (is_float_v<T>)
       return std::isnan(x);
     else if constexpr (is_cplx_v<T>)
@@ -268,7 +292,7 @@ struct IsNan {
 };
 struct IsInf {
   template <typename T>
-  bool operator()(T x) const {
+  TANDEM_HD bool operator()(T x) const {
     if constexpr (is_float_v<T>)
       return std::isinf(x);
     else if constexpr (is_cplx_v<T>)
@@ -279,7 +303,7 @@ struct IsInf {
 };
 struct IsPosInf {
   template <typename T>
-  bool operator()(T x) const {
+  TANDEM_HD bool operator()(T x) const {
     if constexpr (is_float_v<T>)
       return std::isinf(x) && x > 0;
     else
@@ -288,7 +312,7 @@ struct IsPosInf {
 };
 struct IsNegInf {
   template <typename T>
-  bool operator()(T x) const {
+  TANDEM_HD bool operator()(T x) const {
     if constexpr (is_float_v<T>)
       return std::isinf(x) && x < 0;
     else
@@ -297,7 +321,7 @@ struct IsNegInf {
 };
 struct Identity {
   template <typename T>
-  T operator()(T x) const {
+  TANDEM_HD T operator()(T x) const {
     return x;
   }
 };

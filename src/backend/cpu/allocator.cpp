@@ -1,16 +1,12 @@
 // Copyright © 2026 Tandem authors.
-// Host memory: a size-bucketed cache in front of aligned_alloc, with statistics and limits
-// (DESIGN §4). Each block carries a 64-byte header holding its capacity, so Buffer is the data
-// pointer itself and needs no side table.
-#include <unistd.h>
+// The allocator of a build without CUDA: every buffer is a host block from the caching host
+// allocator (host_allocator.h), and Buffer is the data pointer itself. A CUDA build replaces this
+// file with backend/cuda/allocator.cpp, whose buffers are records of a host and a device copy.
+#ifndef TANDEM_WITH_CUDA
 
-#include <cstdlib>
-#include <map>
-#include <mutex>
-#include <stdexcept>
-#include <string>
 #include <utility>
 
+#include "backend/cpu/host_allocator.h"
 #include "tandem/allocator.h"
 #include "tandem/memory.h"
 
@@ -19,159 +15,30 @@ namespace allocator {
 
 namespace {
 
-constexpr size_t kHeader = 64;
-constexpr size_t kAlign = 64;
-
-size_t bucket(size_t size) {
-  if (size <= 64) return 64;
-  if (size <= 256) return 256;
-  if (size <= 4096) return (size + 255) & ~size_t(255);
-  if (size <= (1u << 20)) return (size + 4095) & ~size_t(4095);
-  // Large blocks: round to 1/8 of the next power of two (at most 12.5% waste) so buffers of
-  // similar sizes share buckets.
-  size_t p = 1;
-  while (p < size)
-    p <<= 1;
-  size_t step = p / 8;
-  return (size + step - 1) / step * step;
-}
-
-size_t physical_memory() {
-  long pages = sysconf(_SC_PHYS_PAGES);
-  long page = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return size_t(1) << 40;
-  return static_cast<size_t>(pages) * static_cast<size_t>(page);
-}
-
 class CpuAllocator : public Allocator {
  public:
-  CpuAllocator() : memory_limit_(physical_memory()), cache_limit_(physical_memory()) {}
+  CpuAllocator() : ledger_(physical_memory(), physical_memory()), host_(ledger_) {}
 
-  Buffer malloc(size_t size) override {
-    size_t cap = bucket(size);
-    std::unique_lock<std::mutex> lk(mu_);
-    // Reuse a cached block of the same bucket, or one at most twice as large.
-    auto it = cache_.lower_bound(cap);
-    if (it != cache_.end() && it->first <= 2 * cap) {
-      void* p = it->second;
-      size_t c = it->first;
-      cache_.erase(it);
-      cache_bytes_ -= c;
-      add_active(c);
-      return Buffer(p);
-    }
-    if (active_ + cap > memory_limit_) {
-      release_cache(cache_bytes_);
-      if (active_ + cap > memory_limit_) {
-        throw std::runtime_error("[malloc] Out of memory: requested " + std::to_string(size) +
-                                 " bytes with " + std::to_string(active_) +
-                                 " bytes active; the memory limit is " +
-                                 std::to_string(memory_limit_) + " bytes.");
-      }
-    }
-    void* raw = std::aligned_alloc(kAlign, cap + kHeader);
-    if (!raw) {
-      release_cache(cache_bytes_);
-      raw = std::aligned_alloc(kAlign, cap + kHeader);
-      if (!raw) {
-        throw std::runtime_error("[malloc] The system could not provide " + std::to_string(size) +
-                                 " bytes.");
-      }
-    }
-    *static_cast<size_t*>(raw) = cap;
-    add_active(cap);
-    return Buffer(static_cast<char*>(raw) + kHeader);
-  }
+  Buffer malloc(size_t size) override { return Buffer(host_.malloc(size)); }
+  void free(Buffer b) override { host_.free(b.ptr()); }
+  size_t size(Buffer b) const override { return b.ptr() ? HostAllocator::capacity(b.ptr()) : 0; }
 
-  void free(Buffer b) override {
-    if (!b.ptr()) return;
-    size_t cap = capacity(b.ptr());
-    std::lock_guard<std::mutex> lk(mu_);
-    active_ -= cap;
-    if (cache_bytes_ + cap <= cache_limit_) {
-      cache_.emplace(cap, b.ptr());
-      cache_bytes_ += cap;
-    } else {
-      std::free(static_cast<char*>(b.ptr()) - kHeader);
-    }
-  }
-
-  size_t size(Buffer b) const override { return b.ptr() ? capacity(b.ptr()) : 0; }
-
-  // ---- statistics and limits ----
-  size_t active() {
-    std::lock_guard<std::mutex> lk(mu_);
-    return active_;
-  }
-  size_t peak() {
-    std::lock_guard<std::mutex> lk(mu_);
-    return peak_;
-  }
-  void reset_peak() {
-    std::lock_guard<std::mutex> lk(mu_);
-    peak_ = active_;
-  }
-  size_t cache() {
-    std::lock_guard<std::mutex> lk(mu_);
-    return cache_bytes_;
-  }
-  size_t set_memory_limit(size_t l) {
-    std::lock_guard<std::mutex> lk(mu_);
-    return std::exchange(memory_limit_, l);
-  }
-  size_t memory_limit() {
-    std::lock_guard<std::mutex> lk(mu_);
-    return memory_limit_;
-  }
-  size_t set_cache_limit(size_t l) {
-    std::lock_guard<std::mutex> lk(mu_);
-    size_t old = std::exchange(cache_limit_, l);
-    if (cache_bytes_ > cache_limit_) release_cache(cache_bytes_ - cache_limit_);
-    return old;
-  }
-  void clear() {
-    std::lock_guard<std::mutex> lk(mu_);
-    release_cache(cache_bytes_);
-  }
-
-  ~CpuAllocator() override {
-    for (auto& [c, p] : cache_)
-      std::free(static_cast<char*>(p) - kHeader);
-  }
+  Ledger& ledger() { return ledger_; }
+  HostAllocator& host() { return host_; }
 
  private:
-  static size_t capacity(void* p) {
-    return *reinterpret_cast<size_t*>(static_cast<char*>(p) - kHeader);
-  }
-  void add_active(size_t c) {
-    active_ += c;
-    if (active_ > peak_) peak_ = active_;
-  }
-  // Frees cached blocks, largest first, until `bytes` have been released. Caller holds mu_.
-  void release_cache(size_t bytes) {
-    size_t freed = 0;
-    while (freed < bytes && !cache_.empty()) {
-      auto it = std::prev(cache_.end());
-      freed += it->first;
-      cache_bytes_ -= it->first;
-      std::free(static_cast<char*>(it->second) - kHeader);
-      cache_.erase(it);
-    }
-  }
-
-  std::mutex mu_;
-  std::multimap<size_t, void*> cache_;
-  size_t cache_bytes_{0};
-  size_t active_{0};
-  size_t peak_{0};
-  size_t memory_limit_;
-  size_t cache_limit_;
+  Ledger ledger_;
+  HostAllocator host_;
 };
 
 CpuAllocator& cpu_allocator() {
   // Never destroyed: arrays in static storage may release buffers during exit.
   static CpuAllocator* a = new CpuAllocator();
   return *a;
+}
+
+Ledger& ledger() {
+  return cpu_allocator().ledger();
 }
 
 }  // namespace
@@ -193,28 +60,50 @@ void free(Buffer buffer) {
 }  // namespace allocator
 
 size_t get_active_memory() {
-  return allocator::cpu_allocator().active();
+  auto& l = allocator::ledger();
+  std::lock_guard<std::mutex> lk(l.mu);
+  return l.active;
 }
 size_t get_peak_memory() {
-  return allocator::cpu_allocator().peak();
+  auto& l = allocator::ledger();
+  std::lock_guard<std::mutex> lk(l.mu);
+  return l.peak;
 }
 void reset_peak_memory() {
-  allocator::cpu_allocator().reset_peak();
+  auto& l = allocator::ledger();
+  std::lock_guard<std::mutex> lk(l.mu);
+  l.peak = l.active;
 }
 size_t get_cache_memory() {
-  return allocator::cpu_allocator().cache();
+  auto& l = allocator::ledger();
+  std::lock_guard<std::mutex> lk(l.mu);
+  return l.cached;
 }
 size_t set_memory_limit(size_t limit) {
-  return allocator::cpu_allocator().set_memory_limit(limit);
+  auto& l = allocator::ledger();
+  std::lock_guard<std::mutex> lk(l.mu);
+  return std::exchange(l.memory_limit, limit);
 }
 size_t get_memory_limit() {
-  return allocator::cpu_allocator().memory_limit();
+  auto& l = allocator::ledger();
+  std::lock_guard<std::mutex> lk(l.mu);
+  return l.memory_limit;
 }
 size_t set_cache_limit(size_t limit) {
-  return allocator::cpu_allocator().set_cache_limit(limit);
+  auto& l = allocator::ledger();
+  std::lock_guard<std::mutex> lk(l.mu);
+  size_t old = std::exchange(l.cache_limit, limit);
+  if (l.cached > l.cache_limit) {
+    allocator::cpu_allocator().host().release_cache_locked(l.cached - l.cache_limit);
+  }
+  return old;
 }
 void clear_cache() {
-  allocator::cpu_allocator().clear();
+  auto& l = allocator::ledger();
+  std::lock_guard<std::mutex> lk(l.mu);
+  allocator::cpu_allocator().host().release_cache_locked(l.cached);
 }
 
 }  // namespace tandem
+
+#endif  // TANDEM_WITH_CUDA

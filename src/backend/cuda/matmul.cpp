@@ -1,0 +1,197 @@
+// Copyright © 2026 Tandem authors.
+// Matmul on the GPU through cuBLAS (cublasGemmStridedBatchedEx). Operands are used in place when
+// each matrix is row- or column-major with a leading dimension (transposed views need no copy);
+// batch dimensions that collapse to one stride per operand (stride 0 for a broadcast batch) are
+// one batched call, the rest loop on the host. float32 computes in float32 (TF32 tensor cores
+// only when TANDEM_ENABLE_TF32=1); float16/bfloat16 accumulate in float32; float64 and
+// complex64 in their own precision.
+//
+// cuBLAS is column-major: the row-major product C = A B is computed as C^T = B^T A^T, i.e. with
+// the operands swapped (m = N, n = M).
+#include <cublas_v2.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "backend/cpu/strided.h"
+#include "backend/cuda/copy.h"
+#include "backend/cuda/runtime.h"
+#include "primitives/primitives.h"
+
+namespace tandem {
+
+namespace {
+
+#define TANDEM_CUBLAS_CHECK(call)                                                             \
+  do {                                                                                        \
+    cublasStatus_t st_ = (call);                                                              \
+    if (st_ != CUBLAS_STATUS_SUCCESS) {                                                       \
+      throw std::runtime_error(std::string("[cuBLAS] ") + #call +                             \
+                               " failed: " + cublasGetStatusString(st_) + " at " + __FILE__ + \
+                               ":" + std::to_string(__LINE__) + ".");                         \
+    }                                                                                         \
+  } while (0)
+
+cublasHandle_t blas_handle(cuda::Encoder& enc) {
+  if (!enc.blas_handle) {
+    cublasHandle_t h;
+    TANDEM_CUBLAS_CHECK(cublasCreate(&h));
+    TANDEM_CUBLAS_CHECK(cublasSetStream(h, enc.stream()));
+    enc.blas_handle = h;
+  }
+  return static_cast<cublasHandle_t>(enc.blas_handle);
+}
+
+bool tf32_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("TANDEM_ENABLE_TF32");
+    return v && std::strcmp(v, "1") == 0;
+  }();
+  return on;
+}
+
+struct MatLayout {
+  bool trans;  // column-major storage (a transposed view)
+  int64_t ld;  // leading dimension
+};
+
+// Can the last two dims of `a` be handed to BLAS as is? (as backend/cpu/matmul.cpp)
+bool blas_layout(const array& a, MatLayout& l) {
+  int nd = a.ndim();
+  int64_t rows = a.shape()[nd - 2], cols = a.shape()[nd - 1];
+  int64_t rs = a.strides()[nd - 2], cs = a.strides()[nd - 1];
+  if (cs == 1 && (rs >= std::max<int64_t>(cols, 1) || rows == 1)) {
+    l = {false, std::max<int64_t>({rs, cols, 1})};
+    return true;
+  }
+  if (rs == 1 && (cs >= std::max<int64_t>(rows, 1) || cols == 1)) {
+    l = {true, std::max<int64_t>({cs, rows, 1})};
+    return true;
+  }
+  return false;
+}
+
+int to_int(int64_t v, const char* what) {
+  if (v > INT_MAX || v < 0) {
+    throw std::invalid_argument(std::string("[matmul] ") + what + " " + std::to_string(v) +
+                                " exceeds the range of cuBLAS's int arguments.");
+  }
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+void Matmul::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  auto& enc = cuda::encoder(stream());
+  array& out = outputs[0];
+  const Dtype t = out.dtype();
+  cudaDataType dt;
+  cublasComputeType_t compute;
+  if (t == float32) {
+    dt = CUDA_R_32F;
+    compute = tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  } else if (t == float64) {
+    dt = CUDA_R_64F;
+    compute = CUBLAS_COMPUTE_64F;
+  } else if (t == float16) {
+    dt = CUDA_R_16F;
+    compute = CUBLAS_COMPUTE_32F;
+  } else if (t == bfloat16) {
+    dt = CUDA_R_16BF;
+    compute = CUBLAS_COMPUTE_32F;
+  } else if (t == complex64) {
+    dt = CUDA_C_32F;
+    compute = CUBLAS_COMPUTE_32F;
+  } else {
+    throw std::invalid_argument("[matmul] Unsupported dtype " + dtype_name(t) + ".");
+  }
+
+  array a = inputs[0];
+  array b = inputs[1];
+  if (a.dtype() != t) a = cuda::contiguous_copy(enc, a, a.shape(), t);
+  if (b.dtype() != t) b = cuda::contiguous_copy(enc, b, b.shape(), t);
+  char* C = static_cast<char*>(enc.output(out));
+  if (out.size() == 0) {
+    cuda::set_evaluated(outputs);
+    return;
+  }
+  const int nd = out.ndim();
+  const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a.shape()[nd - 1];
+  if (K == 0) {
+    // An empty sum: zeros (all-zero bits are 0 in every floating dtype).
+    TANDEM_CUDA_CHECK(cudaMemsetAsync(C, 0, out.nbytes(), enc.stream()));
+    enc.count_op();
+    cuda::set_evaluated(outputs);
+    return;
+  }
+  MatLayout la, lb;
+  if (!blas_layout(a, la)) {
+    a = cuda::contiguous_copy(enc, a);
+    blas_layout(a, la);
+  }
+  if (!blas_layout(b, lb)) {
+    b = cuda::contiguous_copy(enc, b);
+    blas_layout(b, lb);
+  }
+  const char* A = static_cast<const char*>(enc.input(a));
+  const char* B = static_cast<const char*>(enc.input(b));
+
+  // Batch dims: collapse those with one stride per operand; loop over the others on the host.
+  Shape batch(out.shape().begin(), out.shape().end() - 2);
+  std::vector<Strides> bst{
+      Strides(a.strides().begin(), a.strides().end() - 2),
+      Strides(b.strides().begin(), b.strides().end() - 2),
+      Strides(row_major_strides(out.shape()).begin(), row_major_strides(out.shape()).end() - 2)};
+  for (size_t d = 0; d < batch.size(); ++d) {
+    if (batch[d] == 1) {
+      for (auto& s : bst)
+        s[d] = 0;
+    }
+  }
+  Shape cb = cpu::collapse_dims(batch, bst);  // {1} with zero strides when there is no batch
+  const int last = static_cast<int>(cb.size()) - 1;
+  const int count = to_int(cb[last], "batch count");
+  const long long sa = bst[0][last], sb = bst[1][last];
+  const long long sc = count > 1 ? bst[2][last] : static_cast<long long>(M * N);
+  size_t outer = 1;
+  for (int d = 0; d < last; ++d)
+    outer *= cb[d];
+
+  const cublasOperation_t op_b = lb.trans ? CUBLAS_OP_T : CUBLAS_OP_N;  // cuBLAS's A
+  const cublasOperation_t op_a = la.trans ? CUBLAS_OP_T : CUBLAS_OP_N;  // cuBLAS's B
+  const int m = to_int(N, "N"), n = to_int(M, "M"), k = to_int(K, "K");
+  const int lda = to_int(lb.ld, "leading dimension"), ldb = to_int(la.ld, "leading dimension");
+  const int ldc = to_int(N, "N");
+  const float one_f = 1.0f, zero_f = 0.0f;
+  const double one_d = 1.0, zero_d = 0.0;
+  const float one_c[2] = {1.0f, 0.0f}, zero_c[2] = {0.0f, 0.0f};
+  const void* alpha = t == float64     ? static_cast<const void*>(&one_d)
+                      : t == complex64 ? static_cast<const void*>(one_c)
+                                       : static_cast<const void*>(&one_f);
+  const void* beta = t == float64     ? static_cast<const void*>(&zero_d)
+                     : t == complex64 ? static_cast<const void*>(zero_c)
+                                      : static_cast<const void*>(&zero_f);
+  const size_t isz = out.itemsize();
+  cublasHandle_t h = blas_handle(enc);
+  for (size_t o = 0; o < outer; ++o) {
+    int64_t oa = 0, ob = 0, oc = 0;
+    size_t rem = o;
+    for (int d = last - 1; d >= 0; --d) {
+      int64_t idx = static_cast<int64_t>(rem % cb[d]);
+      rem /= cb[d];
+      oa += idx * bst[0][d];
+      ob += idx * bst[1][d];
+      oc += idx * bst[2][d];
+    }
+    TANDEM_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+        h, op_b, op_a, m, n, k, alpha, B + ob * isz, dt, lda, sb, A + oa * isz, dt, ldb, sa, beta,
+        C + oc * isz, dt, ldc, sc, count, compute, CUBLAS_GEMM_DEFAULT));
+    enc.count_op();
+  }
+  cuda::set_evaluated(outputs);
+}
+
+}  // namespace tandem
