@@ -104,7 +104,7 @@ void progress(int epoch, int epochs, int done, int total, double loss, double ac
 
 int main(int argc, char** argv) {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
-  int epochs = 3, batch = 64, limit = 0;
+  int epochs = 4, batch = 64, limit = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
