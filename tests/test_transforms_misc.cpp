@@ -240,6 +240,37 @@ TEST_F(TransformsCustom, FallbackVmapOfCustomVjp) {
   EXPECT_VMAP(f, {tx::rand64({2, 3, 4}, -1, 1, 1)}, {1}, {2});
 }
 
+TEST_F(TransformsCustom, GradOfVmapKeepsTheCustomVjp) {
+  // f(x, w) = sin(x) * w with a deliberately wrong rule: d/dx = 42 * c, d/dw = -c.
+  ArrayFn f = custom_vjp(
+      [](const std::vector<array>& a) { return std::vector<array>{multiply(sin(a[0]), a[1])}; },
+      [](const std::vector<array>&, const std::vector<array>& c, const std::vector<array>&) {
+        return std::vector<array>{multiply(c[0], array(42.0, float64)), negative(c[0])};
+      });
+  // x batched on axis 1, w shared (unbatched): vmap's custom function must keep the rule, and
+  // the shared argument's cotangent is summed over the batch.
+  array X = tx::rand64({3, 4}, -1, 1, 7), W = tx::rand64({3}, -1, 1, 8);
+  auto batched = vmap(f, {1, -1}, {0});
+  auto out = batched({X, W});
+  EXPECT_TRUE(tandem_test::arrays_close(out[0], transpose(sin(X)) * W));
+  auto g = grad([batched](const std::vector<array>& a) { return sum(batched(a)[0]); },
+                std::vector<int>{0, 1})({X, W});
+  EXPECT_TRUE(tandem_test::arrays_close(g[0], full({3, 4}, array(42.0, float64))));
+  EXPECT_TRUE(tandem_test::arrays_close(g[1], full({3}, array(-4.0, float64))));
+  // A checkpoint under vmap still recomputes in the backward pass and gives the true gradient.
+  auto calls = std::make_shared<int>(0);
+  ArrayFn block = checkpoint([calls](const std::vector<array>& a) {
+    ++*calls;
+    return std::vector<array>{tanh(a[0])};
+  });
+  auto vb = vmap(block, {0}, {0});
+  array Y = tx::rand64({2, 5}, -1, 1, 9);
+  *calls = 0;
+  auto gy = grad([vb](const std::vector<array>& a) { return sum(vb(a)[0]); })({Y});
+  EXPECT_GE(*calls, 2);
+  EXPECT_TRUE(tandem_test::arrays_close(gy[0], array(1.0, float64) - square(tanh(Y))));
+}
+
 TEST_F(TransformsCheckpoint, SameGradientAndRecomputes) {
   auto calls = std::make_shared<int>(0);
   ArrayFn block = [calls](const std::vector<array>& a) {

@@ -506,7 +506,63 @@ std::pair<std::vector<array>, std::vector<int>> CustomTransforms::vmap(
   std::vector<array> args(inputs.begin(), inputs.begin() + num_primals_);
   std::vector<int> ax(axes.begin(), axes.begin() + num_primals_);
   if (vmap_) return (*vmap_)(args, ax);
-  auto outs = tandem::vmap(fun_, ax)(args);
+  // No batching rule from the user: batch the function and its derivative rules, and keep them
+  // attached to the batched computation, so that grad(vmap(f)) and vmap(grad(f)) still use the
+  // custom vjp / jvp (and a checkpoint still recomputes). Every argument gets its batch axis in
+  // front; unbatched ones are broadcast, whose own vjp then sums their cotangents over the batch.
+  int batch = -1;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (ax[i] >= 0) {
+      batch = args[i].shape(ax[i]);
+      break;
+    }
+  }
+  std::vector<array> batched;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (ax[i] >= 0) {
+      batched.push_back(moveaxis(args[i], ax[i], 0));
+    } else {
+      Shape sh = args[i].shape();
+      sh.insert(sh.begin(), batch);
+      batched.push_back(broadcast_to(expand_dims(args[i], 0), sh));
+    }
+  }
+  const size_t n = args.size();
+  ArrayFn fun_b = tandem::vmap(fun_, std::vector<int>(n, 0), {});
+  std::optional<CustomVjpFn> vjp_b;
+  if (vjp_) {
+    auto user = *vjp_;
+    vjp_b = [user, n](const std::vector<array>& prims, const std::vector<array>& cots,
+                      const std::vector<array>& outs) {
+      const size_t nc = cots.size();
+      ArrayFn per_example = [user, n, nc](const std::vector<array>& all) {
+        std::vector<array> p(all.begin(), all.begin() + n);
+        std::vector<array> c(all.begin() + n, all.begin() + n + nc);
+        std::vector<array> o(all.begin() + n + nc, all.end());
+        return user(p, c, o);
+      };
+      std::vector<array> all = prims;
+      all.insert(all.end(), cots.begin(), cots.end());
+      all.insert(all.end(), outs.begin(), outs.end());
+      return tandem::vmap(per_example, std::vector<int>(all.size(), 0), {})(all);
+    };
+  }
+  std::optional<CustomJvpFn> jvp_b;
+  if (jvp_) {
+    auto user = *jvp_;
+    jvp_b = [user, n](const std::vector<array>& prims, const std::vector<array>& tans,
+                      const std::vector<int>& argnums) {
+      ArrayFn per_example = [user, n, argnums](const std::vector<array>& all) {
+        std::vector<array> p(all.begin(), all.begin() + n);
+        std::vector<array> t(all.begin() + n, all.end());
+        return user(p, t, argnums);
+      };
+      std::vector<array> all = prims;
+      all.insert(all.end(), tans.begin(), tans.end());
+      return tandem::vmap(per_example, std::vector<int>(all.size(), 0), {})(all);
+    };
+  }
+  auto outs = custom_function(fun_b, vjp_b, jvp_b)(batched);
   return {outs, std::vector<int>(outs.size(), 0)};
 }
 

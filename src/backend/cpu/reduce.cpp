@@ -124,6 +124,14 @@ A reduce_run(const T* x, int64_t n) {
   return acc;
 }
 
+// dst[j] = op(dst[j], row[j]) over a contiguous run; the pointers never alias, which lets the
+// compiler vectorise the loop.
+template <typename Op, typename A, typename T>
+void accumulate_row(A* __restrict dst, const T* __restrict row, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    dst[j] = Op::apply(dst[j], static_cast<A>(row[j]));
+}
+
 struct Group {
   int64_t extent;
   bool reduced;
@@ -193,15 +201,42 @@ void reduce_contiguous(const T* in, U* out, const std::vector<Group>& g, size_t 
       }
     }
   } else {
-    // Column reduction: split the contiguous inner extent across threads.
-    parallel_for(inner, 1024, [&](size_t b, size_t e) {
-      for (int64_t o = 0; o < outer; ++o) {
-        const T* row = in + o * inner;
-        A* dst = acc.get() + out_offset(o);
-        for (size_t j = b; j < e; ++j)
-          dst[j] = Op::apply(dst[j], static_cast<A>(row[j]));
-      }
-    });
+    // Column reduction: whole rows are combined elementwise into their output row.
+    const size_t threads = static_cast<size_t>(cpu::num_threads());
+    const size_t total = static_cast<size_t>(outer) * static_cast<size_t>(inner);
+    // Many rows per output (e.g. sum over axis 0 of a tall matrix): each thread reduces a block
+    // of rows into a private partial output, and the partials are combined in thread order.
+    // Every thread then streams whole contiguous rows, which scales with the cores; splitting
+    // the columns instead makes threads read short interleaved pieces of every row.
+    const bool by_rows = threads > 1 && total >= 2 * cpu::kElementwiseGrain &&
+                         static_cast<size_t>(outer) >= 2 * threads &&
+                         out_size * threads <= total / 4;
+    if (by_rows) {
+      std::unique_ptr<A[]> part(new A[out_size * threads]);
+      const size_t per = (static_cast<size_t>(outer) + threads - 1) / threads;
+      parallel_for(threads, 1, [&](size_t b, size_t e) {
+        for (size_t t = b; t < e; ++t) {
+          A* mine = part.get() + t * out_size;
+          for (size_t i = 0; i < out_size; ++i)
+            mine[i] = Op::init();
+          const size_t o_end = std::min<size_t>(outer, (t + 1) * per);
+          for (size_t o = t * per; o < o_end; ++o)
+            accumulate_row<Op>(mine + out_offset(o), in + o * inner, inner);
+        }
+      });
+      parallel_for(out_size, cpu::kElementwiseGrain, [&](size_t b, size_t e) {
+        for (size_t t = 0; t < threads; ++t)
+          accumulate_row<Op>(acc.get() + b, part.get() + t * out_size + b,
+                             static_cast<int64_t>(e - b));
+      });
+    } else {
+      // Few rows per output: split the contiguous inner extent across threads.
+      parallel_for(inner, 1024, [&](size_t b, size_t e) {
+        for (int64_t o = 0; o < outer; ++o)
+          accumulate_row<Op>(acc.get() + out_offset(o) + b, in + o * inner + b,
+                             static_cast<int64_t>(e - b));
+      });
+    }
   }
   for (size_t i = 0; i < out_size; ++i)
     out[i] = static_cast<U>(acc[i]);
