@@ -5,6 +5,7 @@
 #include "backend/common/dispatch.h"
 #include "backend/common/unary_ops.h"
 #include "backend/cpu/elementwise.h"
+#include "backend/cpu/vmath.h"
 #include "primitives/primitives.h"
 
 namespace tandem {
@@ -60,6 +61,25 @@ void run(const array& in, array& out, const char* name) {
   }
 }
 
+// float32 (and float16/bfloat16, computed in float32) through the vectorisable vmath versions;
+// float64 and complex64 through the shared functors (libm).
+#define TANDEM_VMATH_UNARY(Name, Shared, fn)    \
+  struct Name {                                 \
+    template <typename T>                       \
+    auto operator()(T x) const {                \
+      if constexpr (std::is_same_v<T, float>) { \
+        return cpu::vmath::fn(x);               \
+      } else {                                  \
+        return Shared{}(x);                     \
+      }                                         \
+    }                                           \
+  };
+TANDEM_VMATH_UNARY(FastExp, ops::Exp, exp)
+TANDEM_VMATH_UNARY(FastLog, ops::Log, log)
+TANDEM_VMATH_UNARY(FastTanh, ops::Tanh, tanh)
+TANDEM_VMATH_UNARY(FastSigmoid, ops::Sigmoid, sigmoid)
+#undef TANDEM_VMATH_UNARY
+
 }  // namespace
 
 void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -75,9 +95,9 @@ void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     case UnaryOp::Rsqrt: return run<ops::Rsqrt, Types::FloatComplex>(in, out, n);
     case UnaryOp::Square: return run<ops::Square, Types::Numeric>(in, out, n);
     case UnaryOp::Reciprocal: return run<ops::Reciprocal, Types::FloatComplex>(in, out, n);
-    case UnaryOp::Exp: return run<ops::Exp, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Exp: return run<FastExp, Types::FloatComplex>(in, out, n);
     case UnaryOp::Expm1: return run<ops::Expm1, Types::FloatComplex>(in, out, n);
-    case UnaryOp::Log: return run<ops::Log, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Log: return run<FastLog, Types::FloatComplex>(in, out, n);
     case UnaryOp::Log1p: return run<ops::Log1p, Types::FloatComplex>(in, out, n);
     case UnaryOp::Log2:
       if (in.dtype() == complex64) return run<ops::Log2, Types::FloatComplex>(in, out, n);
@@ -91,11 +111,11 @@ void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     case UnaryOp::ArcTan: return run<ops::ArcTan, Types::FloatComplex>(in, out, n);
     case UnaryOp::Sinh: return run<ops::Sinh, Types::FloatComplex>(in, out, n);
     case UnaryOp::Cosh: return run<ops::Cosh, Types::FloatComplex>(in, out, n);
-    case UnaryOp::Tanh: return run<ops::Tanh, Types::FloatComplex>(in, out, n);
+    case UnaryOp::Tanh: return run<FastTanh, Types::FloatComplex>(in, out, n);
     case UnaryOp::ArcSinh: return run<ops::ArcSinh, Types::FloatComplex>(in, out, n);
     case UnaryOp::ArcCosh: return run<ops::ArcCosh, Types::FloatComplex>(in, out, n);
     case UnaryOp::ArcTanh: return run<ops::ArcTanh, Types::FloatComplex>(in, out, n);
-    case UnaryOp::Sigmoid: return run<ops::Sigmoid, Types::Float>(in, out, n);
+    case UnaryOp::Sigmoid: return run<FastSigmoid, Types::Float>(in, out, n);
     case UnaryOp::Erf: return run<ops::Erf, Types::Float>(in, out, n);
     case UnaryOp::ErfInv: return run<ops::ErfInv, Types::Float>(in, out, n);
     case UnaryOp::Floor: return run<ops::Floor, Types::Numeric>(in, out, n);
