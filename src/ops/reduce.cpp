@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "ops/ops_common.h"
+#include "primitives/fused.h"
 
 namespace tandem {
 
@@ -249,9 +250,13 @@ array softmax(const array& a, const std::vector<int>& axes, bool precise, Stream
     fail("softmax", "Requires a floating-point input; got " + dtype_name(a.dtype()) + ".");
   }
   Dtype t = a.dtype();
+  if (ax.empty()) return ones_like(a, s);
+  if (ax.size() == 1 && ax[0] == a.ndim() - 1) {
+    // The common case, one fused kernel (half precision is always computed in float32 there).
+    return detail::make<Softmax>(a.shape(), t, {a}, to_stream(s));
+  }
   bool upcast = precise && (t == float16 || t == bfloat16);
   array x = upcast ? astype(a, float32, s) : a;
-  if (ax.empty()) return ones_like(a, s);
   array m = stop_gradient(max(x, ax, true, s), s);
   array e = exp(subtract(x, m, s), s);
   array out = divide(e, sum(e, ax, true, s), s);
