@@ -81,4 +81,17 @@ array categorical(const array& logits_, int axis, int num_samples,
 array categorical(const array& logits, int axis = -1,
                   const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
 
+/// Samples of the multivariate normal N(mean, cov): mean (..., n), cov (..., n, n) symmetric
+/// positive semi-definite (not checked). The output has shape broadcast(shape, mean.shape[:-1],
+/// cov.shape[:-2]) + (n,). dtype float32 or float64. Uses the SVD of cov, so singular
+/// covariances are fine. Runs on the CPU (the SVD has no GPU kernel yet).
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype,
+                          const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+
+/// A copy of x with its slices along `axis` in random order (argsort of random bits).
+array permutation(const array& x, int axis = 0, const std::optional<array>& key = std::nullopt,
+                  StreamOrDevice s = {});
+/// A random permutation of arange(n), uint32.
+array permutation(int n, const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+
 }  // namespace tandem::random

@@ -8,6 +8,7 @@
 
 #include "ops/ops_common.h"
 #include "primitives/random.h"
+#include "tandem/linalg.h"
 #include "tandem/transforms.h"
 
 namespace tandem::random {
@@ -308,3 +309,62 @@ std::pair<std::vector<array>, std::vector<int>> RandomBits::vmap(const std::vect
 }
 
 }  // namespace tandem
+
+// ---------------- permutation, multivariate_normal ----------------
+
+namespace tandem::random {
+
+array permutation(int n, const std::optional<array>& key, StreamOrDevice s) {
+  if (n < 0) fail("permutation", "n must be non-negative, got " + std::to_string(n) + ".");
+  // Sorting random keys orders arange(n) uniformly (up to ties among 2^32 values, which the
+  // stable sort breaks deterministically).
+  return argsort(bits({n}, 4, resolve(key, "permutation"), s), 0, s);
+}
+
+array permutation(const array& x, int axis, const std::optional<array>& key, StreamOrDevice s) {
+  int ax = normalize_axis(axis, x.ndim(), "permutation");
+  return take(x, permutation(x.shape(ax), key, s), ax, s);
+}
+
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype,
+                          const std::optional<array>& key, StreamOrDevice s) {
+  if (dtype != float32 && dtype != float64) {
+    fail("multivariate_normal", "dtype must be float32 or float64, got " + dtype_name(dtype) + ".");
+  }
+  if (mean.ndim() < 1) {
+    fail("multivariate_normal",
+         "mean must have at least 1 dimension, got shape " + shape_to_string(mean.shape()) + ".");
+  }
+  if (cov.ndim() < 2 || cov.shape(-1) != cov.shape(-2)) {
+    fail("multivariate_normal", "cov must be square matrices (..., n, n), got shape " +
+                                    shape_to_string(cov.shape()) + ".");
+  }
+  int n = mean.shape(-1);
+  if (cov.shape(-1) != n) {
+    fail("multivariate_normal", "mean of shape " + shape_to_string(mean.shape()) +
+                                    " does not match cov of shape " + shape_to_string(cov.shape()) +
+                                    ".");
+  }
+  Shape batch;
+  try {
+    batch = broadcast_shapes(Shape(mean.shape().begin(), mean.shape().end() - 1),
+                             Shape(cov.shape().begin(), cov.shape().end() - 2));
+    batch = broadcast_shapes(shape, batch);
+  } catch (const std::invalid_argument&) {
+    fail("multivariate_normal", "shape " + shape_to_string(shape) + ", mean of shape " +
+                                    shape_to_string(mean.shape()) + " and cov of shape " +
+                                    shape_to_string(cov.shape()) + " do not broadcast.");
+  }
+  // cov = U diag(S) V^T = F F^T with F = U diag(sqrt(S)) (U = V for a symmetric PSD matrix), so
+  // mean + F z has covariance cov for standard normal z.
+  array c = astype(cov, dtype, s);
+  auto usv = linalg::svd(c, true, s);
+  array f = multiply(usv[0], expand_dims(sqrt(usv[1], s), -2, s), s);  // (..., n, n)
+  Shape zs = batch;
+  zs.push_back(n);
+  array z = normal(zs, dtype, key, s);
+  array x = squeeze(matmul(f, expand_dims(z, -1, s), s), -1, s);
+  return add(astype(mean, dtype, s), x, s);
+}
+
+}  // namespace tandem::random
