@@ -15,8 +15,6 @@
 #include <random>
 #include <string>
 
-#include "idx.h"
-
 namespace tx = tandem;
 
 namespace {
@@ -40,13 +38,13 @@ std::string find_file(const std::string& dir, const std::string& name) {
 }
 
 Dataset load(const std::string& dir, const std::string& prefix, int limit) {
-  auto img = idx::read(find_file(dir, prefix + "-images-idx3-ubyte"));
-  auto lab = idx::read(find_file(dir, prefix + "-labels-idx1-ubyte"));
-  int n = img.dims[0];
+  tx::array img = tx::data::load_idx(find_file(dir, prefix + "-images-idx3-ubyte"));  // (N, 28, 28)
+  tx::array lab = tx::data::load_idx(find_file(dir, prefix + "-labels-idx1-ubyte"));  // (N,)
+  int n = img.shape(0);
   if (limit > 0) n = std::min(n, limit);
-  tx::array raw(img.data.begin(), {n, 28, 28, 1}, tx::uint8);
+  tx::array raw = tx::reshape(tx::slice(img, {0, 0, 0}, {n, 28, 28}), {n, 28, 28, 1});
   tx::array images = tx::astype(raw, tx::float32) / 255.0f;
-  tx::array labels = tx::astype(tx::array(lab.data.begin(), {n}, tx::uint8), tx::int32);
+  tx::array labels = tx::astype(tx::slice(lab, {0}, {n}), tx::int32);
   tx::eval(images, labels);
   return {images, labels, n};
 }

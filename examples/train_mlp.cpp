@@ -14,8 +14,6 @@
 #include <random>
 #include <string>
 
-#include "idx.h"
-
 namespace tx = tandem;
 
 namespace {
@@ -38,13 +36,12 @@ Dataset load(const std::string& dir, const std::string& prefix) {
     throw std::runtime_error("Fashion-MNIST file " + prefix + name + " not found in " + dir +
                              " (install the Debian package dataset-fashion-mnist).");
   };
-  auto img = idx::read(find("-images-idx3-ubyte"));
-  auto lab = idx::read(find("-labels-idx1-ubyte"));
-  int n = img.dims[0];
-  int pixels = img.dims[1] * img.dims[2];
-  tx::array raw(img.data.begin(), {n, pixels}, tx::uint8);
-  tx::array images = tx::astype(raw, tx::float32) / 255.0f;
-  tx::array labels = tx::astype(tx::array(lab.data.begin(), {n}, tx::uint8), tx::int32);
+  tx::array img = tx::data::load_idx(find("-images-idx3-ubyte"));  // (N, 28, 28) uint8
+  tx::array lab = tx::data::load_idx(find("-labels-idx1-ubyte"));  // (N,) uint8
+  int n = img.shape(0);
+  int pixels = img.shape(1) * img.shape(2);
+  tx::array images = tx::astype(tx::reshape(img, {n, pixels}), tx::float32) / 255.0f;
+  tx::array labels = tx::astype(lab, tx::int32);
   tx::eval(images, labels);
   return {images, labels, n};
 }

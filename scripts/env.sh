@@ -7,7 +7,7 @@ BUILD_DIR="${TANDEM_BUILD_DIR:-$ROOT/build}"
 # Debian packages the build and tests need. Installed only when missing.
 tandem_install_deps() {
   local pkgs=(cmake ninja-build g++ ccache pkg-config libopenblas-dev liblapack-dev libgtest-dev
-              python3 "$@")
+              zlib1g-dev python3 "$@")
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -73,7 +73,8 @@ class Optimizer {
   /// Set the learning rate to a constant or a schedule.
   void set_learning_rate(const LearningRate& lr);
 
-  /// Write the state to `path` (the array-archive format of nn::save_arrays).
+  /// Write the state to `path` (nn::save_arrays: safetensors, .npz or the array archive, by
+  /// extension).
   void save_state(const std::string& path) const;
   /// Read a state written by save_state; the optimizer continues from its step.
   void load_state(const std::string& path);

@@ -3,8 +3,10 @@
 #pragma once
 
 #include "tandem/array.h"
+#include "tandem/data.h"
 #include "tandem/device.h"
 #include "tandem/dtype.h"
+#include "tandem/io.h"
 #include "tandem/linalg.h"
 #include "tandem/memory.h"
 #include "tandem/ops.h"

@@ -1,9 +1,10 @@
 // Copyright © 2026 Tandem authors.
-// The Tandem array archive: a minimal, documented file of named arrays used by
-// Module::save_weights/load_weights and Optimizer::save_state/load_state. Kept in this one file so
-// that another format (safetensors, .npz) can replace it without touching the rest of nn.
+// Files of named arrays for Module::save_weights/load_weights and Optimizer::save_state/load_state,
+// chosen by the path's extension: ".safetensors" (save_safetensors/load_safetensors) and ".npz"
+// (savez/load_npz) use the standard formats of io.h (loaded lazily); any other name uses the Tandem
+// array archive below.
 //
-// Layout (little-endian):
+// Tandem array archive layout (little-endian):
 //   char[8]  "TANDEMA1"
 //   uint64   number of arrays
 //   per array: uint32 name length, name bytes (UTF-8), uint8 dtype code (Dtype::Val),
@@ -14,6 +15,7 @@
 #include <stdexcept>
 
 #include "tandem/allocator.h"
+#include "tandem/io.h"
 #include "tandem/nn.h"
 #include "tandem/transforms.h"
 
@@ -51,10 +53,33 @@ Dtype dtype_from_code(uint8_t code, const std::string& path) {
   return table[code];
 }
 
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::unordered_map<std::string, array> to_map(
+    const std::vector<std::pair<std::string, array>>& arrays) {
+  std::unordered_map<std::string, array> m;
+  for (auto& [k, a] : arrays) {
+    if (!m.emplace(k, a).second) fail("save_arrays", "The name \"" + k + "\" appears twice.");
+  }
+  return m;
+}
+
+// In name order (the maps of io.h are unordered).
+std::vector<std::pair<std::string, array>> to_sorted(std::unordered_map<std::string, array> m) {
+  std::vector<std::pair<std::string, array>> v(m.begin(), m.end());
+  std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  return v;
+}
+
 }  // namespace
 
 void save_arrays(const std::string& path,
                  const std::vector<std::pair<std::string, array>>& arrays) {
+  if (ends_with(path, ".safetensors")) return save_safetensors(path, to_map(arrays));
+  if (ends_with(path, ".npz")) return savez(path, to_map(arrays));
   std::vector<array> all;
   for (auto& [k, a] : arrays)
     all.push_back(a);
@@ -84,6 +109,8 @@ void save_arrays(const std::string& path,
 }
 
 std::vector<std::pair<std::string, array>> load_arrays(const std::string& path) {
+  if (ends_with(path, ".safetensors")) return to_sorted(load_safetensors(path).first);
+  if (ends_with(path, ".npz")) return to_sorted(load_npz(path));
   std::ifstream f(path, std::ios::binary);
   if (!f) fail("load_arrays", "Cannot open '" + path + "'.");
   char magic[8];

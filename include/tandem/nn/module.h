@@ -163,7 +163,8 @@ class Module {
   /// Cast the floating-point parameters to `dtype` (MLX's set_dtype with its default predicate).
   void set_dtype(Dtype dtype);
 
-  /// Write all parameters to `path` in the Tandem array-archive format (see save_arrays).
+  /// Write all parameters to `path`: safetensors for a ".safetensors" name, NumPy .npz for
+  /// ".npz", else the Tandem array-archive format (see save_arrays).
   void save_weights(const std::string& path) const;
   /// Load parameters written by save_weights. With `strict`, every parameter of the module must
   /// be present with the same shape and no extra names may appear ("[Module.load_weights] ...").
@@ -222,11 +223,15 @@ using ModuleValueAndGradFn =
 /// statistics) is kept.
 ModuleValueAndGradFn value_and_grad(Module& model, ModuleLossFn fn);
 
-/// Write named arrays to `path` in the Tandem array-archive format (little-endian): the 8 bytes
-/// "TANDEMA1", a uint64 count, then per array: uint32 name length, the UTF-8 name, uint8 dtype
-/// code (Dtype::Val), uint32 ndim, ndim int64 extents, uint64 byte count, the row-major bytes.
+/// Write named arrays to `path`, in the format its extension names: ".safetensors"
+/// (save_safetensors), ".npz" (savez), otherwise the Tandem array-archive format (little-endian):
+/// the 8 bytes "TANDEMA1", a uint64 count, then per array: uint32 name length, the UTF-8 name,
+/// uint8 dtype code (Dtype::Val), uint32 ndim, ndim int64 extents, uint64 byte count, the
+/// row-major bytes.
 void save_arrays(const std::string& path, const std::vector<std::pair<std::string, array>>& arrays);
-/// Read an archive written by save_arrays (throws "[load_arrays] ..." for a bad file).
+/// Read a file written by save_arrays, by extension as above (safetensors and .npz arrays are
+/// loaded lazily and returned in name order). A bad archive throws "[load_arrays] ..."; the other
+/// formats throw as load_safetensors / load_npz do.
 std::vector<std::pair<std::string, array>> load_arrays(const std::string& path);
 
 }  // namespace tandem::nn
