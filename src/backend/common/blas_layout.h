@@ -12,8 +12,8 @@ namespace tandem::blas {
 
 /// How the last two axes of an array sit in memory, in BLAS terms.
 struct MatLayout {
-  bool trans;  // column-major storage (a transposed view)
-  int64_t ld;  // leading dimension
+  bool trans = false;  // column-major storage (a transposed view)
+  int64_t ld = 1;      // leading dimension
 };
 
 /// Whether the last two axes of (shape, strides) can be handed to BLAS as they are: row-major
