@@ -291,6 +291,9 @@ DEVICE_TEST(Einsum, DtypesLayoutsEmpty) {
   EXPECT_TRUE(same(einsum("ij,jk->ik", {zeros({3, 0}), zeros({0, 5})}, device), zeros({3, 5})));
   EXPECT_EQ(einsum("ij,jk->ik", {zeros({0, 4}), B}, device).shape(), (Shape{0, 5}));
   EXPECT_EQ(einsum("i,j->ij", {zeros({0}), zeros({2})}, device).shape(), (Shape{0, 2}));
+  // Extent 1 broadcasts against 0 as against any other extent.
+  EXPECT_EQ(einsum("i,i->i", {zeros({0}), ones({1})}, device).shape(), (Shape{0}));
+  EXPECT_TRUE(same(einsum("ij,jk->ik", {ones({3, 1}), zeros({0, 5})}, device), zeros({3, 5})));
 }
 
 TEST(Einsum, Errors) {

@@ -171,7 +171,8 @@ Term contract_pair(Term a, Term b, const std::set<int>& keep, const Stream& s) {
   Shape out_shape;
   int64_t batch_size = 1;
   for (int l : batch) {
-    int e = std::max(a.x.shape()[position(a.labels, l)], b.x.shape()[position(b.labels, l)]);
+    int ea = a.x.shape()[position(a.labels, l)], eb = b.x.shape()[position(b.labels, l)];
+    int e = ea == 1 ? eb : ea;  // broadcasting: 1 takes the other extent (0 included)
     out_shape.push_back(e);
     batch_size *= e;
   }
@@ -342,7 +343,7 @@ EinsumSpec parse_einsum(const std::string& subscripts, const std::vector<array>&
                        " does not match extent " + std::to_string(g->second) +
                        " seen before (and neither is 1).");
         }
-        g->second = std::max(g->second, e);
+        if (g->second == 1) g->second = e;
       }
     }
     spec.inputs.push_back(std::move(l));
