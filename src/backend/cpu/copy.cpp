@@ -123,8 +123,21 @@ array convert_keep_layout(const array& in, Dtype dtype) {
   out.set_data(allocator::malloc(static_cast<size_t>(n) * dtype.size), static_cast<size_t>(n),
                out_strides, flags);
   if (in.size() > 0) {
-    strided_convert(in.raw_data(), in.dtype(), in.strides(), out.raw_data(), dtype, out_strides,
-                    stored);
+    // Walk the elements in memory order (outermost stored axis first), so that both sides are
+    // read and written sequentially: a transposed view is a linear pass, not a strided gather.
+    Shape sh;
+    Strides si, so;
+    for (int d : order) {
+      sh.push_back(shape[d]);
+      si.push_back(in.strides()[d]);
+      so.push_back(out_strides[d]);
+    }
+    if (sh.empty()) {
+      sh.push_back(1);
+      si.push_back(0);
+      so.push_back(0);
+    }
+    strided_convert(in.raw_data(), in.dtype(), si, out.raw_data(), dtype, so, sh);
   }
   out.set_status(array::Status::available);
   return out;
