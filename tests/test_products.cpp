@@ -610,11 +610,24 @@ DEVICE_TEST(MatmulPaths, GemvFoldedParallelHalf) {
       array gv2 = matmul(astype(lhs, t), astype(B, t), device);
       EXPECT_TRUE(tandem_test::array_close(gv2, values(want), want.shape(), tol, tol));
     }
-    // A 16-bit vector times a transposed 16-bit matrix (the GEMV case of the benchmarks).
-    array v16 = astype(x, t), W16 = astype(W, t);
-    array want = matmul(astype(v16, float64), transpose(astype(W16, float64)));
-    EXPECT_TRUE(tandem_test::array_close(matmul(reshape(v16, {1, 200}), transpose(W16), device),
-                                         values(want), {1, 300}, tol, tol));
+    // 16-bit matrix-vector products (read without converting the matrix): the matrix with
+    // the reduced axis contiguous or not, the vector on either side, contiguous or strided.
+    array v16 = astype(x, t), W16 = astype(W, t), y16 = astype(y, t);
+    array v64 = astype(v16, float64), W64 = astype(W16, float64), y64 = astype(y16, float64);
+    array vs16 = slice(repeat(v16, 3), {0}, {600}, {3});
+    struct Case {
+      array got, want;
+    };
+    for (auto& c :
+         std::vector<Case>{{matmul(reshape(v16, {1, 200}), transpose(W16), device),
+                            matmul(reshape(v64, {1, 200}), transpose(W64))},
+                           {matmul(y16, W16, device), matmul(y64, W64)},
+                           {matmul(W16, vs16, device), matmul(W64, v64)},
+                           {matmul(transpose(W16), y16, device), matmul(transpose(W64), y64)},
+                           {matmul(v16, v16, device), matmul(v64, v64)}}) {
+      EXPECT_EQ(c.got.dtype(), t);
+      EXPECT_TRUE(tandem_test::array_close(c.got, values(c.want), c.want.shape(), tol, tol));
+    }
   }
 }
 

@@ -5,8 +5,11 @@
 // Batches of a row-major A against one shared B fold into a single GEMM with more rows.
 // Batches of small products (OpenBLAS runs them single-threaded) are spread over the pool.
 // 16-bit floats compute in float32: each operand is converted once, keeping its layout (a
-// transposed view stays transposed, a broadcast batch is converted once).
+// transposed view stays transposed, a broadcast batch is converted once); a single 16-bit
+// matrix-vector product reads the matrix directly instead.
 #include <complex>
+#include <type_traits>
+#include <vector>
 
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
@@ -60,6 +63,98 @@ void matmul_typed(array a, array b, array& out) {
     one(i);
 }
 
+// ---- 16-bit matrix-vector products, without converting the matrix ----
+// A GEMV reads each matrix element once, so converting a 16-bit matrix to float32 for sgemv
+// (read 2 bytes, write 4, read 4 again) costs several times the product itself. These loops
+// read the 16-bit matrix directly and accumulate in float32.
+
+const float* half_table() {
+  static const std::vector<float> t = [] {
+    std::vector<float> v(65536);
+    for (uint32_t i = 0; i < 65536; ++i)
+      v[i] = detail::half_bits_to_float(static_cast<uint16_t>(i));
+    return v;
+  }();
+  return t.data();
+}
+
+template <typename H>
+struct ToFloat {
+  const float* table = std::is_same_v<H, float16_t> ? half_table() : nullptr;
+  float operator()(H h) const {
+    if constexpr (std::is_same_v<H, bfloat16_t>) {
+      return detail::bf16_bits_to_float(h.bits);
+    } else {
+      return table[h.bits];
+    }
+  }
+};
+
+template <typename H>
+void gemv_16bit(array a, array b, array& out) {
+  const int nd = out.ndim();
+  const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a.shape()[nd - 1];
+  blas::MatLayout la, lb;
+  if (!blas::matrix_layout(a, la)) {
+    a = cpu::make_contiguous(a);
+    blas::matrix_layout(a, la);
+  }
+  if (!blas::matrix_layout(b, lb)) {
+    b = cpu::make_contiguous(b);
+    blas::matrix_layout(b, lb);
+  }
+  const H* A = a.unsafe_data<H>();
+  const H* B = b.unsafe_data<H>();
+  H* C = out.unsafe_data<H>();
+  const ToFloat<H> cvt;
+  // The vector (a row of A when M == 1, else a column of B) in float32.
+  const bool vec_is_a = M == 1;
+  const int64_t L = vec_is_a ? N : M;
+  const H* vp = vec_is_a ? A : B;
+  const int64_t inc = vec_is_a ? (la.trans ? la.ld : 1) : (lb.trans ? 1 : lb.ld);
+  std::vector<float> v(K), y(L);
+  for (int64_t k = 0; k < K; ++k)
+    v[k] = cvt(vp[k * inc]);
+  // The matrix element (l, k): B(k, l) or A(l, k). "dot" when k is the contiguous index.
+  const H* mat = vec_is_a ? B : A;
+  const int64_t ld = vec_is_a ? lb.ld : la.ld;
+  const bool dot = vec_is_a ? lb.trans : !la.trans;
+  if (dot) {
+    const size_t grain = std::max<int64_t>(1, static_cast<int64_t>(cpu::kElementwiseGrain) / K);
+    cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
+      for (size_t l = l0; l < l1; ++l) {
+        const H* row = mat + static_cast<int64_t>(l) * ld;
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t k = 0;
+        for (; k + 8 <= K; k += 8) {
+          for (int j = 0; j < 8; ++j)
+            acc[j] += cvt(row[k + j]) * v[k + j];
+        }
+        float sum = 0;
+        for (; k < K; ++k)
+          sum += cvt(row[k]) * v[k];
+        y[l] =
+            sum + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+      }
+    });
+  } else {
+    // Row k of the matrix scaled by v[k], accumulated over k, in column chunks per thread.
+    const size_t grain = std::max<int64_t>(256, static_cast<int64_t>(cpu::kElementwiseGrain) / K);
+    cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
+      float* yl = y.data();
+      std::fill(yl + l0, yl + l1, 0.0f);
+      for (int64_t k = 0; k < K; ++k) {
+        const H* row = mat + k * ld;
+        const float vk = v[k];
+        for (size_t l = l0; l < l1; ++l)
+          yl[l] += vk * cvt(row[l]);
+      }
+    });
+  }
+  for (int64_t l = 0; l < L; ++l)
+    C[l] = H(y[l]);
+}
+
 }  // namespace
 
 void Matmul::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -71,6 +166,12 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
   if (t == float64) return matmul_typed<double>(inputs[0], inputs[1], out);
   if (t == complex64) return matmul_typed<std::complex<float>>(inputs[0], inputs[1], out);
   if (t == float16 || t == bfloat16) {
+    const int nd = out.ndim();
+    const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = inputs[0].shape(-1);
+    if ((M == 1 || N == 1) && K > 0 && static_cast<int64_t>(out.size()) == M * N) {
+      if (t == bfloat16) return gemv_16bit<bfloat16_t>(inputs[0], inputs[1], out);
+      return gemv_16bit<float16_t>(inputs[0], inputs[1], out);
+    }
     // Compute in float32, round once at the end.
     array a = cpu::convert_keep_layout(inputs[0], float32);
     array b = cpu::convert_keep_layout(inputs[1], float32);
