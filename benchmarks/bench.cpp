@@ -15,6 +15,8 @@
 // --size cpu (the default on the CPU) runs the same cases on shapes sized for a laptop; their names
 // get the suffix "_cpu" and the "shape" field says what was run.
 // --scaling runs the elementwise and reduction cases with 1 thread and with all threads.
+#include <cblas.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,6 +30,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -300,6 +303,11 @@ struct Bench {
   double flops = 0;                    // > 0: report TFLOP/s
   double ops_per_step = 0;             // > 0: report microseconds per op
   std::string note;
+  // Optional: the same computation done directly (e.g. a cblas_sgemm call) in this process. It is
+  // timed interleaved with `step` and reported as baseline_* with the ratio of the two rates.
+  std::function<void()> baseline;
+  std::string baseline_name;
+  std::function<Check()> baseline_check;  // run after the first baseline run
 };
 
 /// Thrown by a case whose ops this build does not have.
@@ -725,14 +733,14 @@ Bench bench_sdpa(const Dims& shape, bool causal) {
 
 // shape = {N, H, W, C, O, KH, KW}: NHWC input, OHWI weight, stride 1, same padding.
 template <typename A = array>
-Bench bench_conv2d(const Dims& shape) {
+Bench bench_conv2d(const Dims& shape, tx::Dtype dt = tx::bfloat16) {
   if constexpr (!HasConv2d<A>) {
     throw Unsupported{"tandem::conv2d is not in this build yet"};
   } else {
     int64_t N = shape[0], H = shape[1], W = shape[2], C = shape[3], O = shape[4], KH = shape[5],
             KW = shape[6];
-    auto x = make_input({N, H, W, C}, tx::bfloat16, 27);
-    auto w = make_input({O, KH, KW, C}, tx::bfloat16, 28);
+    auto x = make_input({N, H, W, C}, dt, 27);
+    auto w = make_input({O, KH, KW, C}, dt, 28);
     int ph = int(KH / 2), pw = int(KW / 2);
     Bench b;
     b.step = [x, w, ph, pw] {
@@ -765,13 +773,155 @@ Bench bench_conv2d(const Dims& shape) {
           }
         }
         size_t at = ((n * H + y) * W + xx) * O + oc;
-        c.add(got[at], ref, dot_tol(tx::bfloat16, ref, mag), at);
+        c.add(got[at], ref, dot_tol(dt, ref, mag), at);
       }
       return c.result();
     };
     b.flops = 2.0 * N * H * W * C * O * KH * KW;
     return b;
   }
+}
+
+// ============================== Tandem vs. direct BLAS ==============================
+// Issue #3's performance criteria compare Tandem with the OpenBLAS it calls, in one process: matmul
+// against one cblas_sgemm call, GEMV against one cblas_sgemv call, conv2d against a plain im2col
+// (one thread, memcpy per kernel tap) followed by one cblas_sgemm. The baseline runs on the same
+// input values, is timed interleaved with the Tandem step, and is checked like it.
+
+// `count` entries C[i, j] of a row-major [M, K] @ [K, N] product, spread over the matrix, against
+// double-precision dot products.
+Check check_gemm_entries(const float* got, const float* A, const float* B, int64_t M, int64_t K,
+                         int64_t N, int count) {
+  Checker c(0, 0);
+  uint64_t s = 123;
+  for (int t = 0; t < count; ++t) {
+    int64_t i = splitmix64(s) % M, j = splitmix64(s) % N;
+    double ref = 0, mag = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      ref += double(A[i * K + k]) * B[k * N + j];
+      mag += std::abs(double(A[i * K + k]) * B[k * N + j]);
+    }
+    c.add(got[i * N + j], ref, dot_tol(tx::float32, ref, mag), i * N + j);
+  }
+  return c.result();
+}
+
+// shape = {M, K, N}, float32: Tandem's matmul against cblas_sgemm on the same values.
+Bench bench_matmul_vs_sgemm(const Dims& shape) {
+  int64_t M = shape[0], K = shape[1], N = shape[2];
+  Bench b = bench_matmul(shape, tx::float32);  // inputs from seeds 20 and 21
+  auto a = make_input({M, K}, tx::float32, 20), bm = make_input({K, N}, tx::float32, 21);
+  auto out = std::make_shared<std::vector<float>>(M * N);
+  b.baseline = [=] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(M), int(N), int(K), 1.0f,
+                a->host.data(), int(K), bm->host.data(), int(N), 0.0f, out->data(), int(N));
+  };
+  b.baseline_name = "cblas_sgemm";
+  b.baseline_check = [=] {
+    return check_gemm_entries(out->data(), a->host.data(), bm->host.data(), M, K, N, 256);
+  };
+  b.note = "matmul(a, b), a [M,K], b [K,N] row-major; baseline: one cblas_sgemm on the same data";
+  return b;
+}
+
+// shape = {N, K}, float32: y[1, N] = v[1, K] @ W[N, K]^T against cblas_sgemv.
+Bench bench_gemv_vs_sgemv(const Dims& shape) {
+  int64_t N = shape[0], K = shape[1];
+  auto w = make_input({N, K}, tx::float32, 22), v = make_input({1, K}, tx::float32, 23);
+  auto out = std::make_shared<std::vector<float>>(N);
+  Bench b;
+  b.step = [w, v] { return std::vector<array>{tx::matmul(v->arr, tx::transpose(w->arr))}; };
+  auto check = [=](const float* got) {
+    Checker c(0, 0);
+    for (int64_t j = 0; j < N; ++j) {
+      double ref = 0, mag = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        ref += double(v->host[k]) * w->host[j * K + k];
+        mag += std::abs(double(v->host[k]) * w->host[j * K + k]);
+      }
+      c.add(got[j], ref, dot_tol(tx::float32, ref, mag), j);
+    }
+    return c.result();
+  };
+  b.check = [check](std::vector<array>& o) {
+    auto got = o[0].to_vector<float>();
+    return check(got.data());
+  };
+  b.baseline = [=] {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, int(N), int(K), 1.0f, w->host.data(), int(K),
+                v->host.data(), 1, 0.0f, out->data(), 1);
+  };
+  b.baseline_name = "cblas_sgemv";
+  b.baseline_check = [check, out] { return check(out->data()); };
+  b.bytes = 4.0 * (N * K + K + N);
+  b.flops = 2.0 * N * K;
+  b.note = "matmul(v, transpose(W)); baseline: one cblas_sgemv; bytes = W, v read + y written";
+  return b;
+}
+
+// shape = {N, H, W, C, O, KH, KW}, float32, stride 1, same padding: Tandem's conv2d against a
+// plain im2col + cblas_sgemm of the same problem.
+Bench bench_conv2d_vs_im2col(const Dims& shape) {
+  int64_t N = shape[0], H = shape[1], W = shape[2], C = shape[3], O = shape[4], KH = shape[5],
+          KW = shape[6];
+  int64_t ph = KH / 2, pw = KW / 2;
+  Bench b = bench_conv2d(shape, tx::float32);  // inputs from seeds 27 and 28
+  auto x = make_input({N, H, W, C}, tx::float32, 27),
+       w = make_input({O, KH, KW, C}, tx::float32, 28);
+  const int64_t rows = N * H * W, cols = KH * KW * C;
+  auto col = std::make_shared<std::vector<float>>(rows * cols);
+  auto out = std::make_shared<std::vector<float>>(rows * O);
+  b.baseline = [=] {
+    const float* X = x->host.data();
+    float* dst = col->data();
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t y = 0; y < H; ++y) {
+        for (int64_t xx = 0; xx < W; ++xx) {
+          for (int64_t i = 0; i < KH; ++i) {
+            for (int64_t j = 0; j < KW; ++j, dst += C) {
+              int64_t yi = y + i - ph, xj = xx + j - pw;
+              if (yi < 0 || yi >= H || xj < 0 || xj >= W) {
+                std::memset(dst, 0, sizeof(float) * C);
+              } else {
+                std::memcpy(dst, X + ((n * H + yi) * W + xj) * C, sizeof(float) * C);
+              }
+            }
+          }
+        }
+      }
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(O), int(cols), 1.0f,
+                col->data(), int(cols), w->host.data(), int(cols), 0.0f, out->data(), int(O));
+  };
+  b.baseline_name = "im2col+cblas_sgemm";
+  b.baseline_check = [=] {
+    Checker c(0, 0);
+    uint64_t s = 7;
+    for (int t = 0; t < 128; ++t) {
+      int64_t n = splitmix64(s) % N, y = splitmix64(s) % H, xx = splitmix64(s) % W,
+              oc = splitmix64(s) % O;
+      double ref = 0, mag = 0;
+      for (int64_t i = 0; i < KH; ++i) {
+        for (int64_t j = 0; j < KW; ++j) {
+          int64_t yi = y + i - ph, xj = xx + j - pw;
+          if (yi < 0 || yi >= H || xj < 0 || xj >= W) continue;
+          for (int64_t cc = 0; cc < C; ++cc) {
+            double tm = double(x->host[((n * H + yi) * W + xj) * C + cc]) *
+                        w->host[((oc * KH + i) * KW + j) * C + cc];
+            ref += tm;
+            mag += std::abs(tm);
+          }
+        }
+      }
+      size_t at = ((n * H + y) * W + xx) * O + oc;
+      c.add((*out)[at], ref, dot_tol(tx::float32, ref, mag), at);
+    }
+    return c.result();
+  };
+  b.note =
+      "conv2d NHWC/OHWI, stride 1, same padding; baseline: single-threaded im2col (memcpy "
+      "per tap) + one cblas_sgemm";
+  return b;
 }
 
 constexpr double kLr = 0.1;
@@ -999,6 +1149,26 @@ std::vector<Case> make_cases() {
                {4, 28, 28, 64, 64, 3, 3},
                false,
                [](const Dims& s) { return bench_conv2d(s); }});
+  // Tandem against direct BLAS calls in the same process (issue #3's criteria). The CPU sizes
+  // are the full sizes: the criteria are stated at these sizes.
+  c.push_back({"matmul_1024_fp32_vs_sgemm",
+               "float32",
+               {1024, 1024, 1024},
+               {1024, 1024, 1024},
+               false,
+               bench_matmul_vs_sgemm});
+  c.push_back({"gemv_4096x4096_fp32_vs_sgemv",
+               "float32",
+               {4096, 4096},
+               {4096, 4096},
+               false,
+               bench_gemv_vs_sgemv});
+  c.push_back({"conv2d_n8c64hw56k3_fp32_nhwc_vs_im2col",
+               "float32",
+               {8, 56, 56, 64, 64, 3, 3},
+               {8, 56, 56, 64, 64, 3, 3},
+               false,
+               bench_conv2d_vs_im2col});
   // attention: {B, H, Lq, Lk, D}
   c.push_back({"sdpa_b4h32l2048d128_bf16",
                "bfloat16",
@@ -1137,6 +1307,43 @@ bool prepare(const Case& c, const Dims& shape, const std::string& name, Reporter
   return false;
 }
 
+// The 1-minute load average (Linux), to say how busy the machine was; NaN when unknown.
+double load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (!f) return NAN;
+  double v = NAN;
+  if (std::fscanf(f, "%lf", &v) != 1) v = NAN;
+  std::fclose(f);
+  return v;
+}
+
+// A case with a direct baseline: warm the baseline up and check it, then time Tandem's step and
+// the baseline alternately (so background load hits both alike). Returns {tandem, baseline}.
+std::pair<Timing, Timing> time_with_baseline(Bench& b, const Options& o, Check& chk) {
+  for (int w = 0; w < o.warmup; ++w)
+    b.baseline();
+  if (b.baseline_check) {
+    Check bc = b.baseline_check();
+    chk.ok = chk.ok && bc.ok;
+    chk.detail += "; baseline: " + bc.detail;
+  }
+  std::vector<double> ts, tb;
+  double start = now_ms();
+  for (int r = 0; r < o.repeats; ++r) {
+    double t0 = now_ms();
+    auto outs = run_step(b);
+    double t1 = now_ms();
+    outs.clear();
+    double t2 = now_ms();
+    b.baseline();
+    double t3 = now_ms();
+    ts.push_back(t1 - t0);
+    tb.push_back(t3 - t2);
+    if (r + 1 >= 3 && now_ms() - start > o.budget_s * 2e3) break;
+  }
+  return {summarize(std::move(ts)), summarize(std::move(tb))};
+}
+
 void run_case(const Case& c, Reporter& rep) {
   const Options& o = rep.o;
   const Dims& shape = o.full ? c.full : c.cpu;
@@ -1146,7 +1353,13 @@ void run_case(const Case& c, Reporter& rep) {
   Check chk;
   if (!prepare(c, shape, name, rep, b, chk)) return;
   try {
-    Timing t = time_steps(b, o);
+    double load0 = load_average();
+    Timing t, tb;
+    if (b.baseline && o.device.type == tx::Device::cpu) {
+      std::tie(t, tb) = time_with_baseline(b, o, chk);
+    } else {
+      t = time_steps(b, o);
+    }
     if (chk.ok && b.final_check) {
       Check fc = b.final_check();
       chk.ok = fc.ok;
@@ -1155,6 +1368,18 @@ void run_case(const Case& c, Reporter& rep) {
     auto j = rep.head(c, shape, name);
     j.str("status", chk.ok ? "ok" : "check_failed");
     rep.add_timing(j, b, t, tx::cpu::num_threads());
+    if (tb.reps > 0) {
+      j.str("baseline", b.baseline_name).num("baseline_median_ms", tb.median_ms);
+      j.num("baseline_min_ms", tb.min_ms);
+      if (b.flops > 0) {
+        j.num("gflops", b.flops / (t.median_ms * 1e6), 1);
+        j.num("baseline_gflops", b.flops / (tb.median_ms * 1e6), 1);
+      }
+      // Tandem's rate as a fraction of the baseline's (1.0 = as fast).
+      j.num("ratio_vs_baseline", tb.median_ms / t.median_ms, 3);
+      j.num("ratio_vs_baseline_min", tb.min_ms / t.min_ms, 3);
+    }
+    j.num("loadavg_1m_before", load0, 2).num("loadavg_1m_after", load_average(), 2);
     j.str("check", chk.ok ? "pass" : "FAIL").str("check_detail", chk.detail);
     if (!b.note.empty()) j.str("note", b.note);
     if (!chk.ok) ++rep.failures;

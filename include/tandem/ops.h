@@ -475,3 +475,4 @@ array addmm(array c, array a, array b, const float& alpha = 1.f, const float& be
 }  // namespace tandem
 
 #include "tandem/ops_sort_scan.h"
+#include "tandem/ops_products.h"

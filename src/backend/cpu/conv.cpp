@@ -56,13 +56,38 @@ void conv_typed(const Convolution& p, const array& in, const array& w, array& ou
   // Input strides (channels last, row-contiguous).
   std::vector<int64_t> istr(sp + 2);
   istr[sp + 1] = 1;
-  for (int i = sp; i >= 0; --i) istr[i] = istr[i + 1] * in.shape()[i + 1];
+  for (int i = sp; i >= 0; --i)
+    istr[i] = istr[i + 1] * in.shape()[i + 1];
   if (cols == 0) {
     std::fill(O, O + out.size(), T(0));
     return;
   }
+  // Per spatial axis, the input position each (output position, kernel tap) reads, or -1 when
+  // it falls in the padding or between dilated input elements. Computed once, so the im2col
+  // loop below does no division per tap.
+  std::vector<std::vector<int32_t>> src(sp);
+  for (int i = 0; i < sp; ++i) {
+    src[i].resize(static_cast<size_t>(oshape[i]) * kshape[i]);
+    for (int o = 0; o < oshape[i]; ++o) {
+      for (int k = 0; k < kshape[i]; ++k) {
+        int kidx = p.flip_ ? kshape[i] - 1 - k : k;
+        int64_t pos = static_cast<int64_t>(o) * p.stride_[i] +
+                      static_cast<int64_t>(kidx) * p.kernel_dilation_[i] - p.padding_lo_[i];
+        int32_t v = -1;
+        if (pos >= 0 && pos % p.input_dilation_[i] == 0 && pos / p.input_dilation_[i] < ishape[i]) {
+          v = static_cast<int32_t>(pos / p.input_dilation_[i]);
+        }
+        src[i][static_cast<size_t>(o) * kshape[i] + k] = v;
+      }
+    }
+  }
   const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(rows, (int64_t(1) << 23) / cols));
-  std::vector<T> A(static_cast<size_t>(chunk * cols));
+  // Scratch from Tandem's allocator: its cache hands back the same (already mapped) block on
+  // the next call, where a fresh std::vector would zero and fault in tens of MB every time.
+  array scratch({static_cast<int32_t>(chunk * cols)}, out.dtype(), nullptr, {});
+  scratch.detach();
+  scratch.set_data(allocator::malloc(static_cast<size_t>(chunk * cols) * sizeof(T)));
+  T* A = scratch.unsafe_data<T>();
   for (int g = 0; g < G; ++g) {
     for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
       int64_t nr = std::min(chunk, rows - r0);
@@ -75,39 +100,30 @@ void conv_typed(const Convolution& p, const array& in, const array& w, array& ou
             o[i] = rem % oshape[i];
             rem /= oshape[i];
           }
-          T* dst = A.data() + rr * cols;
-          for (int64_t kk = 0; kk < kprod; ++kk) {
-            int64_t krem = kk;
-            for (int i = sp - 1; i >= 0; --i) {
-              k[i] = krem % kshape[i];
-              krem /= kshape[i];
-            }
-            int64_t off = n * istr[0];
+          const T* xn = X + n * istr[0] + g * cgi;
+          T* d = A + rr * cols;
+          std::fill(k.begin(), k.end(), 0);
+          for (int64_t kk = 0; kk < kprod; ++kk, d += cgi) {
+            int64_t off = 0;
             bool inside = true;
-            for (int i = 0; i < sp && inside; ++i) {
-              int kidx = p.flip_ ? kshape[i] - 1 - k[i] : k[i];
-              int64_t pos = static_cast<int64_t>(o[i]) * p.stride_[i] +
-                            static_cast<int64_t>(kidx) * p.kernel_dilation_[i] - p.padding_lo_[i];
-              if (pos < 0 || pos % p.input_dilation_[i] != 0) {
-                inside = false;
-                break;
-              }
-              int64_t src = pos / p.input_dilation_[i];
-              if (src >= ishape[i]) inside = false;
-              off += src * istr[1 + i];
+            for (int i = 0; i < sp; ++i) {
+              int32_t v = src[i][static_cast<size_t>(o[i]) * kshape[i] + k[i]];
+              inside &= v >= 0;
+              off += static_cast<int64_t>(v) * istr[1 + i];
             }
-            T* d = dst + kk * cgi;
             if (inside) {
-              std::memcpy(d, X + off + g * cgi, sizeof(T) * cgi);
+              std::memcpy(d, xn + off, sizeof(T) * cgi);
             } else {
               std::fill(d, d + cgi, T(0));
             }
+            for (int i = sp - 1; i >= 0 && ++k[i] == kshape[i]; --i)  // next tap (odometer)
+              k[i] = 0;
           }
         }
       });
-      gemm_nt<T>(static_cast<int>(nr), cgo, static_cast<int>(cols), A.data(),
-                 static_cast<int>(cols), W + static_cast<int64_t>(g) * cgo * cols,
-                 static_cast<int>(cols), O + r0 * cout + g * cgo, cout);
+      gemm_nt<T>(static_cast<int>(nr), cgo, static_cast<int>(cols), A, static_cast<int>(cols),
+                 W + static_cast<int64_t>(g) * cgo * cols, static_cast<int>(cols),
+                 O + r0 * cout + g * cgo, cout);
     }
   }
 }

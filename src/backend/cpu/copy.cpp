@@ -2,10 +2,13 @@
 // Copies and conversions between layouts and dtypes.
 #include "backend/cpu/copy.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "backend/common/cast.h"
 #include "backend/common/dispatch.h"
+#include "backend/common/layout.h"
 #include "backend/cpu/strided.h"
 #include "backend/cpu/threading.h"
 
@@ -90,6 +93,52 @@ array make_contiguous(const array& in) {
   array out(in.shape(), in.dtype(), nullptr, {});
   out.detach();
   copy_to_row_contiguous(in, out);
+  out.set_status(array::Status::available);
+  return out;
+}
+
+array convert_keep_layout(const array& in, Dtype dtype) {
+  const int nd = in.ndim();
+  const Shape& shape = in.shape();
+  // Stored axes (extent > 1 and a non-zero stride), outermost (largest |stride|) first.
+  std::vector<int> order;
+  for (int d = 0; d < nd; ++d) {
+    if (shape[d] > 1 && in.strides()[d] != 0) order.push_back(d);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
+    return std::abs(in.strides()[x]) > std::abs(in.strides()[y]);
+  });
+  Strides out_strides(nd, 0);
+  Shape stored(nd, 1);
+  int64_t n = 1;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    out_strides[*it] = n;
+    stored[*it] = shape[*it];
+    n *= shape[*it];
+  }
+  array out(shape, dtype, nullptr, {});
+  out.detach();
+  size_t ds;
+  auto flags = layout::flags_of(shape, out_strides, ds);
+  out.set_data(allocator::malloc(static_cast<size_t>(n) * dtype.size), static_cast<size_t>(n),
+               out_strides, flags);
+  if (in.size() > 0) {
+    // Walk the elements in memory order (outermost stored axis first), so that both sides are
+    // read and written sequentially: a transposed view is a linear pass, not a strided gather.
+    Shape sh;
+    Strides si, so;
+    for (int d : order) {
+      sh.push_back(shape[d]);
+      si.push_back(in.strides()[d]);
+      so.push_back(out_strides[d]);
+    }
+    if (sh.empty()) {
+      sh.push_back(1);
+      si.push_back(0);
+      so.push_back(0);
+    }
+    strided_convert(in.raw_data(), in.dtype(), si, out.raw_data(), dtype, so, sh);
+  }
   out.set_status(array::Status::available);
   return out;
 }

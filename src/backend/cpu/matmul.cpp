@@ -1,12 +1,18 @@
 // Copyright © 2026 Tandem authors.
 // Matmul on the CPU through BLAS. Operands are used in place when each matrix is row- or
 // column-major with a leading dimension (transposed views need no copy; broadcast batches have
-// stride 0); otherwise the matrix is copied once. 16-bit floats compute in float32.
-#include <cblas.h>
-
+// stride 0); otherwise the matrix is copied once. Matrix-vector products go through GEMV.
+// Batches of a row-major A against one shared B fold into a single GEMM with more rows.
+// Batches of small products (OpenBLAS runs them single-threaded) are spread over the pool.
+// 16-bit floats compute in float32: each operand is converted once, keeping its layout (a
+// transposed view stays transposed, a broadcast batch is converted once); a single 16-bit
+// matrix-vector product reads the matrix directly instead.
 #include <complex>
+#include <type_traits>
+#include <vector>
 
 #include "backend/cpu/copy.h"
+#include "backend/cpu/gemm.h"
 #include "backend/cpu/threading.h"
 #include "primitives/primitives.h"
 
@@ -14,78 +20,139 @@ namespace tandem {
 
 namespace {
 
-struct MatLayout {
-  bool trans;   // column-major storage (a transposed view)
-  int64_t ld;   // leading dimension
-};
-
-// Can the last two dims of `a` be handed to BLAS as is?
-bool blas_layout(const array& a, MatLayout& l) {
-  int nd = a.ndim();
-  int64_t rows = a.shape()[nd - 2], cols = a.shape()[nd - 1];
-  int64_t rs = a.strides()[nd - 2], cs = a.strides()[nd - 1];
-  if (cs == 1 && (rs >= std::max<int64_t>(cols, 1) || rows == 1)) {
-    l = {false, std::max<int64_t>({rs, cols, 1})};
-    return true;
-  }
-  if (rs == 1 && (cs >= std::max<int64_t>(rows, 1) || cols == 1)) {
-    l = {true, std::max<int64_t>({cs, rows, 1})};
-    return true;
-  }
-  return false;
-}
-
-// Byte-free element offset of batch `i` of `a` (batch dims are all but the last two).
-int64_t batch_offset(const array& a, int64_t i) {
-  int64_t off = 0;
-  for (int d = a.ndim() - 3; d >= 0; --d) {
-    int64_t n = a.shape()[d];
-    off += (i % n) * a.strides()[d];
-    i /= n;
-  }
-  return off;
-}
-
-template <typename T>
-void gemm(bool ta, bool tb, int M, int N, int K, const T* A, int64_t lda, const T* B,
-          int64_t ldb, T* C, int64_t ldc) {
-  auto opa = ta ? CblasTrans : CblasNoTrans;
-  auto opb = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, opa, opb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
-  } else if constexpr (std::is_same_v<T, double>) {
-    cblas_dgemm(CblasRowMajor, opa, opb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
-  } else {
-    const std::complex<float> one(1, 0), zero(0, 0);
-    cblas_cgemm(CblasRowMajor, opa, opb, M, N, K, &one, A, lda, B, ldb, &zero, C, ldc);
-  }
-}
-
 template <typename T>
 void matmul_typed(array a, array b, array& out) {
-  int nd = out.ndim();
-  int M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a.shape()[nd - 1];
-  MatLayout la, lb;
-  if (!blas_layout(a, la)) {
+  const int nd = out.ndim();
+  const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a.shape()[nd - 1];
+  blas::MatLayout la, lb;
+  if (!blas::matrix_layout(a, la)) {
     a = cpu::make_contiguous(a);
-    blas_layout(a, la);
+    blas::matrix_layout(a, la);
   }
-  if (!blas_layout(b, lb)) {
+  if (!blas::matrix_layout(b, lb)) {
     b = cpu::make_contiguous(b);
-    blas_layout(b, lb);
+    blas::matrix_layout(b, lb);
   }
   T* C = out.unsafe_data<T>();
-  int64_t batches = static_cast<int64_t>(out.size()) / (static_cast<int64_t>(M) * N);
+  const int64_t batches = static_cast<int64_t>(out.size()) / (M * N);
   if (K == 0) {
     std::fill(C, C + out.size(), T(0));
     return;
   }
   const T* A = a.unsafe_data<T>();
   const T* B = b.unsafe_data<T>();
-  for (int64_t i = 0; i < batches; ++i) {
-    gemm<T>(la.trans, lb.trans, M, N, K, A + batch_offset(a, i), la.ld, B + batch_offset(b, i),
-            lb.ld, C + i * static_cast<int64_t>(M) * N, N);
+  if (batches > 1 && !la.trans && blas::shared_batches(b) && blas::uniform_batches(a, M * la.ld)) {
+    // (batch, M, K) row-major against one (K, N): one GEMM of batch * M rows.
+    cpu::matmul_one<T>(batches * M, N, K, A, la, B, lb, C, N);
+    return;
   }
+  auto one = [&](int64_t i) {
+    cpu::matmul_one<T>(M, N, K, A + blas::batch_offset(a, i), la, B + blas::batch_offset(b, i), lb,
+                       C + i * M * N, N);
+  };
+  const bool gemv = M == 1 || N == 1;  // OpenBLAS may thread a GEMV of any size: keep serial
+  if (batches > 1 && !gemv && static_cast<double>(M) * N * K <= cpu::kSmallGemm) {
+    const size_t grain = std::max<size_t>(1, static_cast<size_t>(cpu::kSmallGemm / (M * N * K)));
+    cpu::parallel_for(batches, grain, [&](size_t b0, size_t e0) {
+      for (size_t i = b0; i < e0; ++i)
+        one(static_cast<int64_t>(i));
+    });
+    return;
+  }
+  for (int64_t i = 0; i < batches; ++i)
+    one(i);
+}
+
+// ---- 16-bit matrix-vector products, without converting the matrix ----
+// A GEMV reads each matrix element once, so converting a 16-bit matrix to float32 for sgemv
+// (read 2 bytes, write 4, read 4 again) costs several times the product itself. These loops
+// read the 16-bit matrix directly and accumulate in float32.
+
+const float* half_table() {
+  static const std::vector<float> t = [] {
+    std::vector<float> v(65536);
+    for (uint32_t i = 0; i < 65536; ++i)
+      v[i] = detail::half_bits_to_float(static_cast<uint16_t>(i));
+    return v;
+  }();
+  return t.data();
+}
+
+template <typename H>
+struct ToFloat {
+  const float* table = std::is_same_v<H, float16_t> ? half_table() : nullptr;
+  float operator()(H h) const {
+    if constexpr (std::is_same_v<H, bfloat16_t>) {
+      return detail::bf16_bits_to_float(h.bits);
+    } else {
+      return table[h.bits];
+    }
+  }
+};
+
+template <typename H>
+void gemv_16bit(array a, array b, array& out) {
+  const int nd = out.ndim();
+  const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a.shape()[nd - 1];
+  blas::MatLayout la, lb;
+  if (!blas::matrix_layout(a, la)) {
+    a = cpu::make_contiguous(a);
+    blas::matrix_layout(a, la);
+  }
+  if (!blas::matrix_layout(b, lb)) {
+    b = cpu::make_contiguous(b);
+    blas::matrix_layout(b, lb);
+  }
+  const H* A = a.unsafe_data<H>();
+  const H* B = b.unsafe_data<H>();
+  H* C = out.unsafe_data<H>();
+  const ToFloat<H> cvt;
+  // The vector (a row of A when M == 1, else a column of B) in float32.
+  const bool vec_is_a = M == 1;
+  const int64_t L = vec_is_a ? N : M;
+  const H* vp = vec_is_a ? A : B;
+  const int64_t inc = vec_is_a ? (la.trans ? la.ld : 1) : (lb.trans ? 1 : lb.ld);
+  std::vector<float> v(K), y(L);
+  for (int64_t k = 0; k < K; ++k)
+    v[k] = cvt(vp[k * inc]);
+  // The matrix element (l, k): B(k, l) or A(l, k). "dot" when k is the contiguous index.
+  const H* mat = vec_is_a ? B : A;
+  const int64_t ld = vec_is_a ? lb.ld : la.ld;
+  const bool dot = vec_is_a ? lb.trans : !la.trans;
+  if (dot) {
+    const size_t grain = std::max<int64_t>(1, static_cast<int64_t>(cpu::kElementwiseGrain) / K);
+    cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
+      for (size_t l = l0; l < l1; ++l) {
+        const H* row = mat + static_cast<int64_t>(l) * ld;
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t k = 0;
+        for (; k + 8 <= K; k += 8) {
+          for (int j = 0; j < 8; ++j)
+            acc[j] += cvt(row[k + j]) * v[k + j];
+        }
+        float sum = 0;
+        for (; k < K; ++k)
+          sum += cvt(row[k]) * v[k];
+        y[l] =
+            sum + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+      }
+    });
+  } else {
+    // Row k of the matrix scaled by v[k], accumulated over k, in column chunks per thread.
+    const size_t grain = std::max<int64_t>(256, static_cast<int64_t>(cpu::kElementwiseGrain) / K);
+    cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
+      float* yl = y.data();
+      std::fill(yl + l0, yl + l1, 0.0f);
+      for (int64_t k = 0; k < K; ++k) {
+        const H* row = mat + k * ld;
+        const float vk = v[k];
+        for (size_t l = l0; l < l1; ++l)
+          yl[l] += vk * cvt(row[l]);
+      }
+    });
+  }
+  for (int64_t l = 0; l < L; ++l)
+    C[l] = H(y[l]);
 }
 
 }  // namespace
@@ -99,14 +166,15 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
   if (t == float64) return matmul_typed<double>(inputs[0], inputs[1], out);
   if (t == complex64) return matmul_typed<std::complex<float>>(inputs[0], inputs[1], out);
   if (t == float16 || t == bfloat16) {
+    const int nd = out.ndim();
+    const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = inputs[0].shape(-1);
+    if ((M == 1 || N == 1) && K > 0 && static_cast<int64_t>(out.size()) == M * N) {
+      if (t == bfloat16) return gemv_16bit<bfloat16_t>(inputs[0], inputs[1], out);
+      return gemv_16bit<float16_t>(inputs[0], inputs[1], out);
+    }
     // Compute in float32, round once at the end.
-    auto to_f32 = [](const array& x) {
-      array y(x.shape(), float32, nullptr, {});
-      y.detach();
-      cpu::copy_to_row_contiguous(x, y);
-      return y;
-    };
-    array a = to_f32(inputs[0]), b = to_f32(inputs[1]);
+    array a = cpu::convert_keep_layout(inputs[0], float32);
+    array b = cpu::convert_keep_layout(inputs[1], float32);
     array o(out.shape(), float32, nullptr, {});
     o.detach();
     o.set_data(allocator::malloc(o.nbytes()));

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "backend/common/blas_layout.h"
 #include "backend/cpu/strided.h"
 #include "backend/cuda/copy.h"
 #include "backend/cuda/runtime.h"
@@ -51,27 +52,6 @@ bool tf32_enabled() {
     return v && std::strcmp(v, "1") == 0;
   }();
   return on;
-}
-
-struct MatLayout {
-  bool trans;  // column-major storage (a transposed view)
-  int64_t ld;  // leading dimension
-};
-
-// Can the last two dims of `a` be handed to BLAS as is? (as backend/cpu/matmul.cpp)
-bool blas_layout(const array& a, MatLayout& l) {
-  int nd = a.ndim();
-  int64_t rows = a.shape()[nd - 2], cols = a.shape()[nd - 1];
-  int64_t rs = a.strides()[nd - 2], cs = a.strides()[nd - 1];
-  if (cs == 1 && (rs >= std::max<int64_t>(cols, 1) || rows == 1)) {
-    l = {false, std::max<int64_t>({rs, cols, 1})};
-    return true;
-  }
-  if (rs == 1 && (cs >= std::max<int64_t>(rows, 1) || cols == 1)) {
-    l = {true, std::max<int64_t>({cs, rows, 1})};
-    return true;
-  }
-  return false;
 }
 
 int to_int(int64_t v, const char* what) {
@@ -127,14 +107,14 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
     cuda::set_evaluated(outputs);
     return;
   }
-  MatLayout la, lb;
-  if (!blas_layout(a, la)) {
+  blas::MatLayout la, lb;
+  if (!blas::matrix_layout(a, la)) {
     a = cuda::contiguous_copy(enc, a);
-    blas_layout(a, la);
+    blas::matrix_layout(a, la);
   }
-  if (!blas_layout(b, lb)) {
+  if (!blas::matrix_layout(b, lb)) {
     b = cuda::contiguous_copy(enc, b);
-    blas_layout(b, lb);
+    blas::matrix_layout(b, lb);
   }
   const char* A = static_cast<const char*>(enc.input(a));
   const char* B = static_cast<const char*>(enc.input(b));
