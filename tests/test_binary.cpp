@@ -169,6 +169,40 @@ DEVICE_TEST(BinaryArith, IntegerDivisionEdgeCases) {
                   Shape{1});
 }
 
+DEVICE_TEST(BinaryArith, DivModShapesDtypesAndLayouts) {
+  // Broadcast (2, 1) against (3,): floor semantics for every sign combination.
+  auto qr = divmod(array({-7, 7}, {2, 1}), array({2, -3, 5}), device);
+  ASSERT_EQ(qr.size(), 2u);
+  EXPECT_ARRAY_EQ(qr[0], std::vector<int>{-4, 2, -2, 3, -3, 1}, Shape{2, 3}, int32);
+  EXPECT_ARRAY_EQ(qr[1], std::vector<int>{1, -1, 3, 1, -2, 2}, Shape{2, 3}, int32);
+  // Mixed int / float promotes to float32.
+  auto f = divmod(array({7, -7, 8}), array(2.0f), device);
+  EXPECT_ARRAY_EQ(f[0], std::vector<float>{3, -4, 4}, Shape{3}, float32);
+  EXPECT_ARRAY_EQ(f[1], std::vector<float>{1, 1, 0}, Shape{3}, float32);
+  // int8 extremes: -128 // 3 = -43 (not -42), -128 % 3 = 1; 127 // -2 = -64, 127 % -2 = -1.
+  auto i8 = divmod(array({int8_t(-128), int8_t(127)}), array({int8_t(3), int8_t(-2)}), device);
+  EXPECT_ARRAY_EQ(i8[0], std::vector<int8_t>{-43, -64}, Shape{2}, int8);
+  EXPECT_ARRAY_EQ(i8[1], std::vector<int8_t>{1, -1}, Shape{2}, int8);
+  // Transposed input: [[-7, -8], [7, 8]] divmod 3.
+  auto t = divmod(transpose(array({-7, 7, -8, 8}, {2, 2}), device), array(3), device);
+  EXPECT_ARRAY_EQ(t[0], std::vector<int>{-3, -3, 2, 2}, Shape{2, 2});
+  EXPECT_ARRAY_EQ(t[1], std::vector<int>{2, 1, 1, 2}, Shape{2, 2});
+  // 0-d and empty.
+  auto z = divmod(array(-9), array(4), device);
+  EXPECT_ARRAY_EQ(z[0], std::vector<int>{-3}, Shape{});
+  EXPECT_ARRAY_EQ(z[1], std::vector<int>{3}, Shape{});
+  auto e = divmod(array(std::vector<int>{}, {0}), array(2), device);
+  EXPECT_EQ(e[0].shape(), Shape{0});
+  EXPECT_EQ(e[1].shape(), Shape{0});
+  // Float floor division is floor(a / b), as MLX (NumPy's 1.0 // 0.1 is 9.0).
+  EXPECT_ARRAY_EQ(floor_divide(array({1.0}, float64), array(0.1, float64), device),
+                  std::vector<double>{10}, Shape{1});
+  EXPECT_THROW_MSG(divmod(array({1, 2}), array({1, 2, 3}), device), std::invalid_argument,
+                   "[divmod] Shapes (2,) and (3,) cannot be broadcast.");
+  EXPECT_THROW_MSG(divmod(array(complex64_t(1, 1)), array(1), device), std::invalid_argument,
+                   "[divmod] Not supported for complex inputs.");
+}
+
 DEVICE_TEST(BinaryArith, Power) {
   EXPECT_ARRAY_EQ(power(array({2, 3, -2, 5, 0}), array({10, 0, 3, 1, 0}), device),
                   std::vector<int>{1024, 1, -8, 5, 1}, Shape{5}, int32);

@@ -334,6 +334,65 @@ DEVICE_TEST(Close, AllCloseAndArrayEqual) {
           .item<bool>());
 }
 
+DEVICE_TEST(Close, BroadcastingDtypesAndErrors) {
+  // isclose broadcasts: (2, 1) against (3,).
+  EXPECT_ARRAY_EQ(isclose(array({1.0f, 2.0f}, {2, 1}), array({1.0f, 2.0f, 1.000001f}), 1e-5, 1e-8,
+                          false, device),
+                  B{1, 0, 1, 0, 1, 0}, Shape{2, 3});
+  EXPECT_TRUE(allclose(array({2.0f, 2.0f}), array({2.0f}), 1e-5, 1e-8, false, device).item<bool>());
+  // equal_nan on half types and float64; NaN against a number is never close.
+  for (Dtype t : {float16, bfloat16, float64}) {
+    array n = make({kNaN, 1}, t);
+    EXPECT_ARRAY_EQ(isclose(n, n, 1e-5, 1e-8, true, device), B{1, 1}, Shape{2});
+    EXPECT_ARRAY_EQ(isclose(n, n, 1e-5, 1e-8, false, device), B{0, 1}, Shape{2});
+    EXPECT_ARRAY_EQ(isclose(n, make({1, kNaN}, t), 1e-5, 1e-8, true, device), B{0, 0}, Shape{2});
+  }
+  // atol alone decides near zero; rtol scales with |b| (not symmetric).
+  EXPECT_ARRAY_EQ(isclose(array({0.0f, 1e-9f}), array({1e-9f, 0.0f}), 0.0, 1e-8, false, device),
+                  B{1, 1}, Shape{2});
+  EXPECT_ARRAY_EQ(isclose(array({100.0f}), array({110.0f}), 0.091, 0.0, false, device), B{1},
+                  Shape{1});
+  EXPECT_ARRAY_EQ(isclose(array({110.0f}), array({100.0f}), 0.091, 0.0, false, device), B{0},
+                  Shape{1});
+  // Transposed inputs.
+  EXPECT_TRUE(allclose(transpose(array({1.0f, 2.0f, 3.0f, 4.0f}, {2, 2}), device),
+                       array({1.0f, 3.0f, 2.0f, 4.0f}, {2, 2}), 1e-5, 1e-8, false, device)
+                  .item<bool>());
+  EXPECT_THROW_MSG(
+      isclose(array({1.0f, 2.0f}), array({1.0f, 2.0f, 3.0f}), 1e-5, 1e-8, false, device),
+      std::invalid_argument, "[isclose] Shapes (2,) and (3,) cannot be broadcast.");
+  EXPECT_THROW_MSG(
+      allclose(array({1.0f, 2.0f}), array({1.0f, 2.0f, 3.0f}), 1e-5, 1e-8, false, device),
+      std::invalid_argument, "[allclose] Shapes (2,) and (3,) cannot be broadcast.");
+}
+
+DEVICE_TEST(Close, ArrayEqualShapesAndNaN) {
+  // Shapes must match exactly: broadcastable but different shapes are not equal.
+  EXPECT_FALSE(array_equal(array({1, 1}), array({1}), false, device).item<bool>());
+  EXPECT_FALSE(array_equal(array(1), array({1}), false, device).item<bool>());
+  EXPECT_FALSE(array_equal(array({1, 2, 3}), array({1, 2}), false, device).item<bool>());
+  EXPECT_TRUE(array_equal(array(2.0f), array(2), false, device).item<bool>());
+  EXPECT_EQ(array_equal(array({1}), array({1, 2}), false, device).shape(), Shape{});
+  // equal_nan: NaN matches NaN only where both are NaN, in every float dtype.
+  for (Dtype t : {float16, bfloat16, float32, float64}) {
+    array a = make({kNaN, 1, 2}, t);
+    EXPECT_TRUE(array_equal(a, a, true, device).item<bool>());
+    EXPECT_FALSE(array_equal(a, a, false, device).item<bool>());
+    EXPECT_FALSE(array_equal(a, make({1, kNaN, 2}, t), true, device).item<bool>());
+    // Against a float64 copy: promotion first.
+    EXPECT_TRUE(array_equal(a, astype(a, float64, device), true, device).item<bool>());
+  }
+  // Non-contiguous views compare by value.
+  array m = array({1, 2, 3, 4, 5, 6}, {2, 3});
+  EXPECT_TRUE(array_equal(slice(m, {0, 0}, {2, 3}, {1, 2}, device), array({1, 3, 4, 6}, {2, 2}),
+                          false, device)
+                  .item<bool>());
+  EXPECT_TRUE(array_equal(broadcast_to(array({7}), {3}, device), array({7, 7, 7}), false, device)
+                  .item<bool>());
+  EXPECT_FALSE(array_equal(m, transpose(transpose(m) + 1), false, device).item<bool>());
+  EXPECT_TRUE(array_equal(array({true, false}), array({1, 0}), false, device).item<bool>());
+}
+
 // ------------------------------ operators ------------------------------
 
 TEST(Operators, ArraysAndScalars) {

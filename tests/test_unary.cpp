@@ -564,6 +564,87 @@ DEVICE_TEST(UnaryPredicates, NanToNum) {
   EXPECT_EQ(nan_to_num(i, 0.0f, std::nullopt, std::nullopt, device).id(), i.id());
 }
 
+DEVICE_TEST(UnaryPredicates, NanToNumArgumentsAndLayouts) {
+  // posinf / neginf given for every float dtype.
+  for (Dtype t : {float16, bfloat16, float32, float64}) {
+    SCOPED_TRACE(dtype_name(t));
+    array a = make({kNaN, kInf, -kInf, -0.5}, t);
+    array r = nan_to_num(a, 1.0f, 2.0f, -3.0f, device);
+    EXPECT_EQ(r.dtype(), t);
+    EXPECT_ARRAY_CLOSE(r, {1, 2, -3, -0.5}, Shape{4}, 0, 0);
+    // Only neginf given: +inf goes to the dtype's max.
+    EXPECT_ARRAY_CLOSE(
+        nan_to_num(a, 0.0f, std::nullopt, -7.0f, device),
+        {0, values(nan_to_num(make({kInf}, t), 0.0f, std::nullopt, std::nullopt, device))[0], -7,
+         -0.5},
+        Shape{4}, 0, 0);
+  }
+  EXPECT_ARRAY_EQ(nan_to_num(array(kNaNF), 4.0f, std::nullopt, std::nullopt, device),
+                  std::vector<float>{4}, Shape{});
+  EXPECT_ARRAY_EQ(
+      nan_to_num(array(std::vector<float>{}, {0, 2}), 0.0f, std::nullopt, std::nullopt, device),
+      std::vector<float>{}, Shape{0, 2});
+  // A strided slice and a broadcast input.
+  array s = slice(array({kNaNF, 9.0f, kInfF, 9.0f, -kInfF}), {0}, {5}, {2}, device);
+  EXPECT_ARRAY_EQ(nan_to_num(s, -1.0f, 10.0f, -10.0f, device), std::vector<float>{-1, 10, -10},
+                  Shape{3});
+  array b = broadcast_to(array({kNaNF, 1.0f}, {1, 2}), {2, 2}, device);
+  EXPECT_ARRAY_EQ(nan_to_num(b, 5.0f, std::nullopt, std::nullopt, device),
+                  std::vector<float>{5, 1, 5, 1}, Shape{2, 2});
+  // bool passes through; complex64 is rejected (MLX).
+  array t = array({true, false});
+  EXPECT_EQ(nan_to_num(t, 0.0f, std::nullopt, std::nullopt, device).id(), t.id());
+  EXPECT_THROW_MSG(
+      nan_to_num(array({complex64_t(kNaNF, 0)}), 0.0f, std::nullopt, std::nullopt, device),
+      std::invalid_argument, "[nan_to_num] Not supported for complex64.");
+}
+
+DEVICE_TEST(UnaryFloat, DegreesRadiansErfinvValues) {
+  EXPECT_ARRAY_CLOSE(radians(array({180.0, -90.0, 0.0, 45.0}, float64), device),
+                     {M_PI, -M_PI / 2, 0, M_PI / 4}, Shape{4});
+  EXPECT_ARRAY_CLOSE(degrees(array({M_PI / 2, -M_PI, 1.0}, float64), device),
+                     {90, -180, 180 / M_PI}, Shape{3});
+  // Integer inputs give float32; half types keep theirs.
+  EXPECT_ARRAY_CLOSE(radians(array({180, 90}), device), {M_PI, M_PI / 2}, Shape{2});
+  EXPECT_EQ(degrees(array({1, 2}), device).dtype(), float32);
+  array h = degrees(make({M_PI}, float16), device);
+  EXPECT_EQ(h.dtype(), float16);
+  EXPECT_ARRAY_CLOSE(h, {180}, Shape{1});
+  EXPECT_ARRAY_CLOSE(
+      radians(transpose(array({0.0f, 90.0f, 180.0f, 270.0f}, {2, 2}), device), device),
+      {0, M_PI, M_PI / 2, 1.5 * M_PI}, Shape{2, 2});
+  // erfinv at known points (float64 references), odd symmetry, and erf(erfinv(y)) = y.
+  std::vector<double> y{0.0, 0.5, -0.5, 0.9, -0.999, 0.1};
+  std::vector<double> ref{0.0,
+                          0.4769362762044699,
+                          -0.4769362762044699,
+                          1.1630871536766743,
+                          -2.3267537655135246,
+                          0.08885599049425769};
+  EXPECT_ARRAY_CLOSE(erfinv(array(y, {6}, float64), device), ref, Shape{6}, 1e-10, 1e-12);
+  EXPECT_ARRAY_CLOSE(erfinv(array(y, {6}, float32), device), ref, Shape{6}, 2e-5, 1e-6);
+  EXPECT_ARRAY_CLOSE(erf(erfinv(array(y, {6}, float64), device), device), y, Shape{6}, 1e-12,
+                     1e-12);
+  EXPECT_ARRAY_EQ(erfinv(array({0}), device), std::vector<float>{0}, Shape{1}, float32);
+}
+
+DEVICE_TEST(UnaryRounding, HalfToEvenAndDecimals) {
+  EXPECT_ARRAY_EQ(round(array({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 3.5f}), device),
+                  std::vector<float>{0, 2, 2, -0.0f, -2, 4}, Shape{6});
+  // Negative decimals on floats: 1250 -> 1200, 1350 -> 1400 (half to even at the hundreds).
+  EXPECT_ARRAY_EQ(round(array({1250.0f, 1350.0f, -2550.0f, 49.0f}), -2, device),
+                  std::vector<float>{1200, 1400, -2600, 0}, Shape{4});
+  // Scale, round half to even, unscale, as MLX: 2.675 * 100 rounds to exactly 267.5 in double,
+  // which goes to 268 (Python's correctly rounded round(2.675, 2) is 2.67); 0.125 * 100 = 12.5
+  // goes to 12.
+  EXPECT_ARRAY_CLOSE(round(array({2.675, -1.005, 0.125}, float64), 2, device), {2.68, -1.0, 0.12},
+                     Shape{3}, 1e-15, 1e-15);
+  // Transposed input with decimals.
+  EXPECT_ARRAY_CLOSE(
+      round(transpose(array({1.234f, 5.678f, 9.876f, 0.011f}, {2, 2}), device), 1, device),
+      {1.2, 9.9, 5.7, 0.0}, Shape{2, 2}, 1e-6, 1e-6);
+}
+
 DEVICE_TEST(UnaryShapes, ZeroDimAndEmptyKeepShapes) {
   for (auto f : {+[](const array&x, Device d) { return exp(x, d); },
                  +[](const array&x, Device d) { return abs(x, d); },

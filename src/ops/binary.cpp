@@ -60,6 +60,16 @@ void reject(bool bad, const char* op, const array& a, const array& b, const char
   }
 }
 
+// Report incompatible shapes under the name of the op the user called (composite ops).
+void check_broadcastable(const array& a, const array& b, const char* op) {
+  try {
+    broadcast_shapes(a.shape(), b.shape());
+  } catch (const std::invalid_argument&) {
+    fail(op, "Shapes " + shape_to_string(a.shape()) + " and " + shape_to_string(b.shape()) +
+                 " cannot be broadcast.");
+  }
+}
+
 }  // namespace
 
 array add(const array& a, const array& b, StreamOrDevice s) {
@@ -98,6 +108,9 @@ array remainder(const array& a, const array& b, StreamOrDevice s) {
 }
 
 std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s) {
+  reject(promote_types(a.dtype(), b.dtype()) == complex64, "divmod", a, b,
+         "Not supported for complex inputs.");
+  check_broadcastable(a, b, "divmod");
   return {floor_divide(a, b, s), remainder(a, b, s)};
 }
 
@@ -229,6 +242,7 @@ array clip(const array& a, const std::optional<array>& a_min, const std::optiona
 
 array isclose(const array& a, const array& b, double rtol, double atol, bool equal_nan,
               StreamOrDevice s) {
+  check_broadcastable(a, b, "isclose");
   Dtype t = at_least_float(promote_types(a.dtype(), b.dtype()));
   Dtype rt = t == complex64 ? float32 : t;
   array x = astype(a, t, s);
@@ -247,6 +261,7 @@ array isclose(const array& a, const array& b, double rtol, double atol, bool equ
 
 array allclose(const array& a, const array& b, double rtol, double atol, bool equal_nan,
                StreamOrDevice s) {
+  check_broadcastable(a, b, "allclose");
   return all(isclose(a, b, rtol, atol, equal_nan, s), s);
 }
 

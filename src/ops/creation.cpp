@@ -21,6 +21,12 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
   }
   if (std::isinf(start) || std::isinf(stop)) fail("arange", "Cannot make an infinite range.");
   if (step == 0) fail("arange", "step must be non-zero.");
+  if (std::isinf(step)) {
+    // One element (start) when the step points from start towards stop, else none (MLX, NumPy).
+    // The kernel's start + i * step would give NaN for i = 0.
+    bool one = (step > 0 && start < stop) || (step < 0 && start > stop);
+    return one ? full({1}, array(start, float64), dtype, s) : zeros({0}, dtype, s);
+  }
   double n = std::ceil((stop - start) / step);
   if (n > static_cast<double>(std::numeric_limits<int32_t>::max())) {
     fail("arange", "Maximum size exceeded: " + std::to_string(n) + " elements.");
@@ -158,11 +164,7 @@ std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,
     fail("meshgrid", "indexing must be 'xy' or 'ij'; got '" + indexing + "'.");
   }
   int n = static_cast<int>(arrays.size());
-  for (auto& a : arrays) {
-    if (a.ndim() != 1) {
-      fail("meshgrid", "Inputs must be 1-d; got shape " + shape_to_string(a.shape()) + ".");
-    }
-  }
+  // Inputs of any shape are flattened (MLX, NumPy).
   std::vector<array> out;
   Shape full_shape;
   for (int i = 0; i < n; ++i)

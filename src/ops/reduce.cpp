@@ -137,6 +137,12 @@ TANDEM_REDUCE_OVERLOADS(mean)
 
 array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   auto ax = sorted_axes(a, axes, "logsumexp");
+  for (int d : ax) {
+    if (a.shape()[d] == 0) {
+      fail("logsumexp", "Cannot reduce over an axis of extent 0; input shape " +
+                            shape_to_string(a.shape()) + ".");
+    }
+  }
   Dtype t = at_least_float(a.dtype());
   array x = astype(a, t, s);
   if (ax.empty()) return x;
@@ -150,6 +156,7 @@ array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, Str
 TANDEM_REDUCE_OVERLOADS(logsumexp)
 
 array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  sorted_axes(a, axes, "count_nonzero");  // report bad axes under this op's name
   return sum(astype(not_equal(a, zeros({}, a.dtype(), s), s), uint32, s), axes, keepdims, s);
 }
 TANDEM_REDUCE_OVERLOADS(count_nonzero)
@@ -168,10 +175,12 @@ array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
     n *= a.shape()[d];
   array mu = mean(x, ax, true, s);
   array dev = square(subtract(x, mu, s), s);
-  double denom = static_cast<double>(n) - ddof;
-  array out =
-      multiply(sum(dev, ax, keepdims, s), array(denom > 0 ? 1.0 / denom : std::nan(""), t), s);
-  return out;
+  // Divide by max(n - ddof, 0) as MLX and NumPy: with no degrees of freedom left a non-zero sum
+  // of squares gives inf and a zero one NaN.
+  double denom = std::max(static_cast<double>(n) - ddof, 0.0);
+  array total = sum(dev, ax, keepdims, s);
+  if (denom == 0) return divide(total, array(0.0, t), s);
+  return multiply(total, array(1.0 / denom, t), s);
 }
 array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
   return var(a, all_axes(a), keepdims, ddof, s);
@@ -184,6 +193,7 @@ array var(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
 }
 
 array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
+  sorted_axes(a, axes, "std");  // report bad axes under this op's name
   return sqrt(var(a, axes, keepdims, ddof, s), s);
 }
 array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
@@ -246,17 +256,17 @@ array argmin(const array& a, int axis, bool keepdims, StreamOrDevice s) {
 
 array softmax(const array& a, const std::vector<int>& axes, bool precise, StreamOrDevice s) {
   auto ax = sorted_axes(a, axes, "softmax");
-  if (!is_floating_point(a.dtype())) {
-    fail("softmax", "Requires a floating-point input; got " + dtype_name(a.dtype()) + ".");
-  }
-  Dtype t = a.dtype();
-  if (ax.empty()) return ones_like(a, s);
+  if (a.dtype() == complex64) fail("softmax", "Not supported for complex64.");
+  // Integer and bool inputs are computed in float32 (MLX).
+  Dtype t = at_least_float(a.dtype());
+  if (a.size() == 0) return astype(a, t, s);  // empty in, empty out (MLX)
+  if (ax.empty()) return ones_like(astype(a, t, s), s);
   if (ax.size() == 1 && ax[0] == a.ndim() - 1) {
     // The common case, one fused kernel (half precision is always computed in float32 there).
-    return detail::make<Softmax>(a.shape(), t, {a}, to_stream(s));
+    return detail::make<Softmax>(a.shape(), t, {astype(a, t, s)}, to_stream(s));
   }
   bool upcast = precise && (t == float16 || t == bfloat16);
-  array x = upcast ? astype(a, float32, s) : a;
+  array x = astype(a, upcast ? float32 : t, s);
   array m = stop_gradient(max(x, ax, true, s), s);
   array e = exp(subtract(x, m, s), s);
   array out = divide(e, sum(e, ax, true, s), s);

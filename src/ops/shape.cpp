@@ -19,8 +19,19 @@ bool Diagonal::is_equivalent(const Primitive& other) const {
 
 array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   if (a.ndim() == 0) return reshape(a, {1}, s);
-  int st = normalize_axis(start_axis, a.ndim(), "flatten");
-  int en = normalize_axis(end_axis, a.ndim(), "flatten");
+  // As MLX: negative axes wrap, then the range is clamped to the array's axes; a range that lies
+  // wholly outside them is an error.
+  const int nd = a.ndim();
+  int st = std::max(0, start_axis < 0 ? start_axis + nd : start_axis);
+  int en = std::min(nd - 1, end_axis < 0 ? end_axis + nd : end_axis);
+  if (st >= nd) {
+    fail("flatten", "Invalid start_axis " + std::to_string(start_axis) + " for array with " +
+                        std::to_string(nd) + " dimensions.");
+  }
+  if (en < 0) {
+    fail("flatten", "Invalid end_axis " + std::to_string(end_axis) + " for array with " +
+                        std::to_string(nd) + " dimensions.");
+  }
   if (st > en) {
     fail("flatten", "start_axis " + std::to_string(start_axis) + " must not come after end_axis " +
                         std::to_string(end_axis) + ".");
@@ -219,6 +230,9 @@ std::vector<array> split(const array& a, const Shape& indices, int axis, StreamO
   int ax = normalize_axis(axis, a.ndim(), "split");
   int n = a.shape()[ax];
   std::vector<array> out;
+  // Piece i is a[indices[i-1]:indices[i]] along the axis with Python slice semantics (negative
+  // indices count from the end, out-of-range ones clamp, a decreasing pair gives an empty piece),
+  // as NumPy and MLX.
   Shape start(a.ndim(), 0), stop = a.shape();
   int prev = 0;
   for (size_t i = 0; i <= indices.size(); ++i) {
@@ -228,7 +242,7 @@ std::vector<array> split(const array& a, const Shape& indices, int axis, StreamO
     start[ax] = prev;
     stop[ax] = std::max(idx, prev);
     out.push_back(slice(a, start, stop, s));
-    prev = std::max(idx, prev);
+    prev = idx;
   }
   return out;
 }
@@ -459,6 +473,13 @@ array diag(const array& a, int k, StreamOrDevice s) {
 }
 
 array trace(const array& a, int offset, int axis1, int axis2, Dtype dtype, StreamOrDevice s) {
+  // Check here so that errors name trace, not the diagonal it is built on.
+  if (a.ndim() < 2) {
+    fail("trace", "Requires at least 2 dimensions; got shape " + shape_to_string(a.shape()) + ".");
+  }
+  int a1 = normalize_axis(axis1, a.ndim(), "trace");
+  int a2 = normalize_axis(axis2, a.ndim(), "trace");
+  if (a1 == a2) fail("trace", "axis1 and axis2 must differ; both are " + std::to_string(a1) + ".");
   return sum(astype(diagonal(a, offset, axis1, axis2, s), dtype, s), -1, false, s);
 }
 array trace(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {

@@ -245,6 +245,8 @@ array isfinite(const array& a, StreamOrDevice s) {
 array nan_to_num(const array& a, float nan, const std::optional<float> posinf,
                  const std::optional<float> neginf, StreamOrDevice s) {
   Dtype t = a.dtype();
+  // Complex values are rejected as in MLX (returning them unchanged would keep their NaNs).
+  if (t == complex64) fail("nan_to_num", "Not supported for complex64.");
   if (!is_floating_point(t)) return a;
   auto limits = [&](bool hi) -> double {
     switch (t.val) {
