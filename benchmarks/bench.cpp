@@ -1076,6 +1076,62 @@ Bench bench_mlp(const Dims& shape) {
   }
 }
 
+// ============================== quantized matmul ==============================
+
+// shape = {M, K, N}: y[M, N] = x[M, K] @ W^T with W[N, K] quantized to 4 bits in groups of 64
+// (MLX's affine format). `dequantized_ref`: the same product as a float32 matmul with the
+// dequantized W (materialised once, outside the timed region), for comparison.
+Bench bench_qmm(const Dims& shape, bool dequantized_ref) {
+  constexpr int kBits = 4, kGroup = 64;
+  int64_t M = shape[0], K = shape[1], N = shape[2];
+  auto x = make_input({M, K}, tx::float32, 30);
+  auto w = make_input({N, K}, tx::float32, 31);
+  auto q = std::make_shared<std::vector<array>>(tx::quantize(w->arr, kGroup, kBits));
+  tx::eval(*q);
+  auto wd = std::make_shared<array>(tx::dequantize((*q)[0], (*q)[1], (*q)[2], kGroup, kBits));
+  wd->eval();
+  // Host copies of the packed codes, scales and biases for the reference.
+  auto words = std::make_shared<std::vector<uint32_t>>((*q)[0].to_vector<uint32_t>());
+  auto sc = std::make_shared<std::vector<float>>((*q)[1].to_vector<float>());
+  auto bi = std::make_shared<std::vector<float>>((*q)[2].to_vector<float>());
+  Bench b;
+  if (dequantized_ref) {
+    b.step = [x, wd] { return std::vector<array>{tx::matmul(x->arr, tx::transpose(*wd))}; };
+  } else {
+    b.step = [x, q] {
+      return std::vector<array>{
+          tx::quantized_matmul(x->arr, (*q)[0], (*q)[1], (*q)[2], true, kGroup, kBits)};
+    };
+  }
+  b.check = [=](std::vector<array>& o) {
+    auto got = o[0].to_vector<float>();
+    if (got.size() != static_cast<size_t>(M * N)) return Check{false, "wrong output size"};
+    Checker c(0, 0);
+    const int64_t wpr = K * kBits / 32, gpr = K / kGroup;
+    uint64_t s = 5;
+    for (int t = 0; t < 256; ++t) {
+      int64_t i = splitmix64(s) % M, j = splitmix64(s) % N;
+      double ref = 0, mag = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        uint32_t code = ((*words)[j * wpr + k / 8] >> (4 * (k % 8))) & 15u;
+        double wv = double((*sc)[j * gpr + k / kGroup]) * code + (*bi)[j * gpr + k / kGroup];
+        double term = double(x->host[i * K + k]) * wv;
+        ref += term;
+        mag += std::abs(term);
+      }
+      c.add(got[i * N + j], ref, dot_tol(tx::float32, ref, mag), i * N + j);
+    }
+    return c.result();
+  };
+  b.flops = 2.0 * M * N * K;
+  b.bytes = dequantized_ref ? 4.0 * N * K : N * K * kBits / 8.0 + 2.0 * 4 * N * (K / kGroup);
+  b.note = dequantized_ref
+               ? "float32 matmul with the dequantized W (x @ W^T); bytes = W read once"
+               : "quantized_matmul 4-bit, group 64, transpose (x @ W^T); bytes = packed "
+                 "W + scales + biases read once";
+  return b;
+}
+
 // ============================== the registry ==============================
 
 std::vector<Case> make_cases() {
@@ -1189,6 +1245,22 @@ std::vector<Case> make_cases() {
                false,
                [](const Dims& s) { return bench_sdpa(s, false); }});
   c.push_back({"tiny_add_x1000", "float32", {16}, {16}, false, bench_tiny_adds});
+  // quantized matmul: {M, K, N}; the same size on the CPU (a 4096 x 4096 weight is small)
+  for (int64_t m : {1, 64}) {
+    std::string ms = std::to_string(m);
+    c.push_back({"qmm_q4g64_m" + ms + "_4096x4096_fp32",
+                 "float32",
+                 {m, 4096, 4096},
+                 {m, 4096, 4096},
+                 false,
+                 [](const Dims& s) { return bench_qmm(s, false); }});
+    c.push_back({"qmm_ref_dequant_matmul_m" + ms + "_4096x4096_fp32",
+                 "float32",
+                 {m, 4096, 4096},
+                 {m, 4096, 4096},
+                 false,
+                 [](const Dims& s) { return bench_qmm(s, true); }});
+  }
   // MLP: {batch, in, hidden, hidden, classes}
   c.push_back({"mlp_train_step_b256",
                "float32",

@@ -10,6 +10,7 @@
 #include "tandem/linalg.h"
 #include "tandem/memory.h"
 #include "tandem/ops.h"
+#include "tandem/ops_quantized.h"
 #include "tandem/random.h"
 #include "tandem/stream.h"
 #include "tandem/transforms.h"
