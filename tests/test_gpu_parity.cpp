@@ -242,8 +242,10 @@ TEST(GpuParity, ScansAllOpsAndDtypes) {
     Shape shape;
     int axis;
   };
-  // Rows spanning several tiles, short rows, few long columns (transposed), many columns.
-  std::vector<C> cases{{{5, 3000}, 1}, {{7, 10}, 1}, {{3000, 5}, 0}, {{70, 300}, 0}, {{9}, 0}};
+  // Rows spanning several tiles, long rows split into chunks over blocks, short rows (a thread
+  // per row), few long columns (transposed into rows), a 1-d array.
+  std::vector<C> cases{{{5, 3000}, 1}, {{2, 40000}, 1}, {{7, 10}, 1},
+                       {{3000, 5}, 0}, {{70, 300}, 0}, {{9}, 0}};
   using ScanFn = std::function<array(const array&, int, bool, bool, Device)>;
   std::vector<std::pair<std::string, ScanFn>> fns{
       {"cumsum", [](const array& a, int ax, bool r, bool i, Device d) { return cumsum(a, ax, r, i, d); }},

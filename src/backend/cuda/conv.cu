@@ -202,9 +202,11 @@ void Convolution::eval_gpu(const std::vector<array>& inputs, std::vector<array>&
   const int k = checked_int(g.cols, "kernel size x input channels per group");
   const int ldc = checked_int(cout, "output channels");
 
-  // C (cnt x cgo per group, row-major, ld cout) = A (cnt x cols) W_g^T; in cuBLAS's column-major
-  // terms C^T (cgo x cnt) = W_g^T^T ... i.e. op(W) = T with W_g stored cols x cgo (ld cols) and
-  // A stored cols x cnt (ld cols).
+  // Per group g: C (cnt x cgo, row-major, ld cout) = A (cnt x cols) W_g^T. cuBLAS is column-major,
+  // so it computes C^T (cgo x cnt, ld cout) = op(W_g) (cgo x cols) * A^T (cols x cnt), where the
+  // row-major W_g is a column-major cols x cgo matrix (ld cols, op = T) and the row-major A a
+  // column-major cols x cnt matrix (ld cols, op = N). Groups are the batch: W_g at g*cgo*cols,
+  // A_g at g*cnt*cols, C_g at column offset g*cgo.
   auto gemm = [&](const char* A, int64_t r0, int64_t cnt) {
     TANDEM_CONV_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
         h, CUBLAS_OP_T, CUBLAS_OP_N, m, checked_int(cnt, "rows"), k, alpha, W, dt, k,

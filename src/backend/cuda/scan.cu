@@ -7,9 +7,11 @@
 // The input is made row-contiguous and viewed as (outer, n, inner) around the axis.
 //  - Rows (inner == 1, n > 16): a block per row scans it in tiles of blockDim x 4 elements: each
 //    thread combines its 4 consecutive elements, a Hillis-Steele scan in shared memory combines
-//    the threads' totals, and a carry passes from tile to tile. The combination order differs
-//    from the CPU's left-to-right one, so float sums / products / logaddexp agree with the CPU
-//    within rounding, not bit for bit (integer, max and min scans are exact).
+//    the threads' totals, and a carry passes from tile to tile. A few long rows are cut into
+//    chunks scanned by separate blocks (chunk totals, their exclusive scan, then each chunk from
+//    its carry). The combination order differs from the CPU's left-to-right one, so float sums /
+//    products / logaddexp agree with the CPU within rounding, not bit for bit (integer, max and
+//    min scans are exact).
 //  - Columns (inner > 1 with many columns, or short axes): a thread per (outer, inner) column
 //    walks the axis in order, exactly as the CPU does (consecutive threads read consecutive
 //    columns, so the loads coalesce).
@@ -122,60 +124,70 @@ struct ScanLogAddExp {
 constexpr int kItems = 4;
 constexpr int kMaxScanThreads = 256;
 
-// A block per row of n (rows at in + row * n, row-contiguous).
+// A block per chunk of a row: rows of n at in + row * n (row-contiguous), each cut into `cpr`
+// chunks of `chunk` consecutive positions in scan order (reverse: from the end). Block b scans
+// chunk b % cpr of row b / cpr, starting from carries[b] (null: the identity). When `out` is
+// null only the chunk's total is computed; when `totals` is set thread 0 writes it there.
 template <typename Op, typename A, typename T, typename U>
-__global__ void scan_rows_kernel(const T* in, U* out, int64_t rows, int64_t n, bool reverse,
+__global__ void scan_rows_kernel(const T* in, U* out, int64_t rows, int64_t n, int64_t chunk,
+                                 int64_t cpr, const A* carries, A* totals, bool reverse,
                                  bool inclusive) {
   __shared__ alignas(16) unsigned char buf[kMaxScanThreads * sizeof(A)];
-  A* totals = reinterpret_cast<A*>(buf);
+  A* part = reinterpret_cast<A*>(buf);
   const int tid = threadIdx.x;
   const int B = blockDim.x;
   const int64_t tile = static_cast<int64_t>(B) * kItems;
-  for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
+  for (int64_t b = blockIdx.x; b < rows * cpr; b += gridDim.x) {
+    const int64_t row = b / cpr;
+    const int64_t k_begin = (b - row * cpr) * chunk;
+    const int64_t k_end = k_begin + chunk < n ? k_begin + chunk : n;
     const T* x = in + row * n;
-    U* y = out + row * n;
-    A carry = Op::init();
-    for (int64_t t0 = 0; t0 < n; t0 += tile) {
+    U* y = out ? out + row * n : nullptr;
+    A carry = carries ? carries[b] : Op::init();
+    for (int64_t t0 = k_begin; t0 < k_end; t0 += tile) {
       A v[kItems];
       A local = Op::init();
       const int64_t k0 = t0 + static_cast<int64_t>(tid) * kItems;
 #pragma unroll
       for (int e = 0; e < kItems; ++e) {
         const int64_t k = k0 + e;
-        if (k < n) {
+        if (k < k_end) {
           v[e] = cuda::convert<A>(x[reverse ? n - 1 - k : k]);
           local = Op::apply(local, v[e]);
         } else {
           v[e] = Op::init();
         }
       }
-      // Inclusive scan of the threads' totals (Hillis-Steele).
-      totals[tid] = local;
+      // Inclusive scan of the threads' partial results (Hillis-Steele).
+      part[tid] = local;
       __syncthreads();
       for (int off = 1; off < B; off <<= 1) {
-        A other = tid >= off ? totals[tid - off] : Op::init();
+        A other = tid >= off ? part[tid - off] : Op::init();
         __syncthreads();
-        if (tid >= off) totals[tid] = Op::apply(other, totals[tid]);
+        if (tid >= off) part[tid] = Op::apply(other, part[tid]);
         __syncthreads();
       }
-      A run = Op::apply(carry, tid > 0 ? totals[tid - 1] : Op::init());
+      if (y) {
+        A run = Op::apply(carry, tid > 0 ? part[tid - 1] : Op::init());
 #pragma unroll
-      for (int e = 0; e < kItems; ++e) {
-        const int64_t k = k0 + e;
-        if (k < n) {
-          const int64_t i = reverse ? n - 1 - k : k;
-          if (inclusive) {
-            run = Op::apply(run, v[e]);
-            y[i] = cuda::convert<U>(run);
-          } else {
-            y[i] = cuda::convert<U>(run);
-            run = Op::apply(run, v[e]);
+        for (int e = 0; e < kItems; ++e) {
+          const int64_t k = k0 + e;
+          if (k < k_end) {
+            const int64_t i = reverse ? n - 1 - k : k;
+            if (inclusive) {
+              run = Op::apply(run, v[e]);
+              y[i] = cuda::convert<U>(run);
+            } else {
+              y[i] = cuda::convert<U>(run);
+              run = Op::apply(run, v[e]);
+            }
           }
         }
       }
-      carry = Op::apply(carry, totals[B - 1]);
-      __syncthreads();  // `totals` is rewritten by the next tile
+      carry = Op::apply(carry, part[B - 1]);
+      __syncthreads();  // `part` is rewritten by the next tile
     }
+    if (totals && tid == 0) totals[b] = carry;
   }
 }
 
@@ -207,21 +219,61 @@ struct ScanGeom {
   bool reverse, inclusive;
 };
 
+int sm_count(int device) {
+  static std::vector<int> counts;  // eval runs on one thread at a time
+  if (counts.size() <= static_cast<size_t>(device)) counts.resize(device + 1, 0);
+  if (!counts[device]) {
+    TANDEM_CUDA_CHECK(
+        cudaDeviceGetAttribute(&counts[device], cudaDevAttrMultiProcessorCount, device));
+  }
+  return counts[device];
+}
+
+// Elements per chunk when a few long rows are split over several blocks.
+constexpr int64_t kScanChunk = int64_t(kMaxScanThreads) * kItems * 8;
+
 template <typename Op, typename A, typename T, typename U>
 void scan_launch(cuda::Encoder& enc, const T* in, U* out, const ScanGeom& g, bool rows) {
-  if (rows) {
-    // Threads: enough for one tile to cover the row (at least a warp, at most 256).
-    int threads = 32;
-    while (threads < kMaxScanThreads && static_cast<int64_t>(threads) * kItems < g.n)
-      threads *= 2;
-    const int64_t nrows = g.outer * g.inner;
-    cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, T, U>, cuda::blocks_for(nrows, 1),
-                 threads, 0, in, out, nrows, g.n, g.reverse, g.inclusive);
-  } else {
+  if (!rows) {
     const int64_t columns = g.outer * g.inner;
     cuda::launch(enc, "scan_columns", scan_columns_kernel<Op, A, T, U>, cuda::blocks_for(columns),
                  cuda::kThreads, 0, in, out, columns, g.n, g.inner, g.reverse, g.inclusive);
+    return;
   }
+  const int64_t nrows = g.outer * g.inner;  // inner == 1 here
+  if (g.n > 2 * kScanChunk && nrows < 2 * static_cast<int64_t>(sm_count(enc.device()))) {
+    // Few long rows: (1) the total of every chunk, (2) an exclusive scan of the totals of each
+    // row (the chunks' carries), (3) every chunk scanned from its carry. The chunk order is the
+    // scan order, so reverse scans need nothing else.
+    const int64_t cpr = (g.n + kScanChunk - 1) / kScanChunk;
+    const size_t nchunks = static_cast<size_t>(nrows * cpr);
+    const Dtype at = cuda::dtype_of_device<A>();
+    array totals = cuda::scratch(enc, nchunks, at);
+    array carries = cuda::scratch(enc, nchunks, at);
+    A* pt = static_cast<A*>(enc.input(totals));
+    A* pc = static_cast<A*>(enc.input(carries));
+    const unsigned grid = cuda::blocks_for(static_cast<int64_t>(nchunks), 1);
+    cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, T, U>, grid, kMaxScanThreads, 0, in,
+                 static_cast<U*>(nullptr), nrows, g.n, kScanChunk, cpr, static_cast<const A*>(nullptr),
+                 pt, g.reverse, g.inclusive);
+    int threads = 32;
+    while (threads < kMaxScanThreads && static_cast<int64_t>(threads) * kItems < cpr)
+      threads *= 2;
+    cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, A, A>, cuda::blocks_for(nrows, 1),
+                 threads, 0, static_cast<const A*>(pt), pc, nrows, cpr, cpr, int64_t(1),
+                 static_cast<const A*>(nullptr), static_cast<A*>(nullptr), false, false);
+    cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, T, U>, grid, kMaxScanThreads, 0, in,
+                 out, nrows, g.n, kScanChunk, cpr, static_cast<const A*>(pc),
+                 static_cast<A*>(nullptr), g.reverse, g.inclusive);
+    return;
+  }
+  // A block per row, with enough threads for one tile to cover the row (a warp to 256).
+  int threads = 32;
+  while (threads < kMaxScanThreads && static_cast<int64_t>(threads) * kItems < g.n)
+    threads *= 2;
+  cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, T, U>, cuda::blocks_for(nrows, 1), threads,
+               0, in, out, nrows, g.n, g.n, int64_t(1), static_cast<const A*>(nullptr),
+               static_cast<A*>(nullptr), g.reverse, g.inclusive);
 }
 
 template <typename T, typename U>
