@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "backend/cpu/threading.h"  // tandem::cpu::set_num_threads (internal header)
+#include "gpt.h"                    // examples/gpt.h: the GPT of the gpt2 case
 #include "tandem/tandem.h"
 
 namespace tx = tandem;
@@ -302,6 +303,7 @@ struct Bench {
   double bytes = 0;                    // > 0: report GB/s
   double flops = 0;                    // > 0: report TFLOP/s
   double ops_per_step = 0;             // > 0: report microseconds per op
+  double tokens = 0;                   // > 0: report tokens per second (training cases)
   std::string note;
   // Optional: the same computation done directly (e.g. a cblas_sgemm call) in this process. It is
   // timed interleaved with `step` and reported as baseline_* with the ratio of the two rates.
@@ -1132,6 +1134,78 @@ Bench bench_qmm(const Dims& shape, bool dequantized_ref) {
   return b;
 }
 
+// ============================== GPT-2 training step ==============================
+
+// shape = {batch, seq, layers, width, heads, vocab}: one AdamW training step of the GPT of
+// examples/gpt.h (GPT-2 small: 12 layers, width 768, 12 heads, vocabulary 50257, context =
+// seq), float32, on a fixed batch of random tokens: forward, nn::value_and_grad, update.
+Bench bench_gpt2(const Dims& shape) {
+  gpt::Config cfg;
+  const int B = int(shape[0]), T = int(shape[1]);
+  cfg.context = T;
+  cfg.n_layer = int(shape[2]);
+  cfg.n_embd = int(shape[3]);
+  cfg.n_head = int(shape[4]);
+  cfg.vocab_size = int(shape[5]);
+  auto model = std::make_shared<gpt::GPT>(cfg, 0);
+  auto opt =
+      std::make_shared<tx::optimizers::AdamW>(3e-4f, std::vector<float>{0.9f, 0.95f}, 1e-8f, 0.1f);
+  // Random tokens; the targets are the inputs shifted by one, as in language modelling.
+  std::vector<int32_t> tok(size_t(B) * (T + 1));
+  uint64_t s = 77;
+  for (auto& t : tok)
+    t = int32_t(splitmix64(s) % uint64_t(cfg.vocab_size));
+  std::vector<int32_t> xs, ys;
+  for (int b = 0; b < B; ++b) {
+    xs.insert(xs.end(), tok.begin() + b * (T + 1), tok.begin() + b * (T + 1) + T);
+    ys.insert(ys.end(), tok.begin() + b * (T + 1) + 1, tok.begin() + (b + 1) * (T + 1));
+  }
+  auto x = std::make_shared<array>(xs, tx::Shape{B, T}, tx::int32);
+  auto y = std::make_shared<array>(ys, tx::Shape{B, T}, tx::int32);
+  // The loss of the initial parameters by a plain forward pass: the first step's value must
+  // match it (and sit near log(vocab), the loss of a near-uniform prediction).
+  double ref_loss = model->loss(*x, *y).item<float>();
+  auto vg = std::make_shared<tx::nn::ModuleValueAndGradFn>(tx::nn::value_and_grad(
+      *model, [m = model.get()](const std::vector<array>& in) { return m->loss(in[0], in[1]); }));
+  auto first_loss = std::make_shared<float>(NAN);
+  auto last_loss = std::make_shared<std::vector<array>>();
+  Bench b;
+  b.step = [model, opt, vg, x, y, last_loss] {
+    auto [loss, grads] = (*vg)({*x, *y});
+    opt->update(*model, grads);
+    std::vector<array> outs{loss};
+    for (auto& p : model->parameters().leaves())
+      outs.push_back(p);
+    for (auto& p : opt->state().leaves())
+      outs.push_back(p);
+    *last_loss = {loss};
+    return outs;
+  };
+  b.check = [=](std::vector<array>& o) {
+    *first_loss = o[0].item<float>();
+    double uniform = std::log(double(cfg.vocab_size));
+    std::ostringstream os;
+    os << "first loss " << *first_loss << " vs forward " << ref_loss << " (log vocab " << uniform
+       << ")";
+    bool ok = std::abs(*first_loss - ref_loss) <= 1e-4 * std::abs(ref_loss) + 1e-4 &&
+              std::abs(ref_loss - uniform) < 1.0;
+    return Check{ok, os.str()};
+  };
+  b.final_check = [first_loss, last_loss] {
+    float now = (*last_loss)[0].item<float>();
+    std::ostringstream os;
+    os << "loss " << *first_loss << " -> " << now;
+    return Check{now < *first_loss, os.str()};
+  };
+  b.flops = cfg.train_flops_per_token(T) * B * T;
+  b.tokens = double(B) * T;
+  std::ostringstream note;
+  note << "AdamW step of examples/gpt.h, fp32, " << cfg.num_params() / 1e6
+       << "M parameters (tied head); flops = 6 x matmul weights + attention per token";
+  b.note = note.str();
+  return b;
+}
+
 // ============================== the registry ==============================
 
 std::vector<Case> make_cases() {
@@ -1268,6 +1342,14 @@ std::vector<Case> make_cases() {
                {256, 784, 512, 512, 10},
                false,
                [](const Dims& s) { return bench_mlp(s); }});
+  // GPT-2 small training step: {batch, seq, layers, width, heads, vocab}. The CPU size keeps the
+  // shape's proportions at a fraction of the work (about 35 GFLOP per step).
+  c.push_back({"gpt2_small_train_step_b8_s1024_fp32",
+               "float32",
+               {8, 1024, 12, 768, 12, 50257},
+               {4, 256, 4, 256, 4, 8192},
+               false,
+               bench_gpt2});
   return c;
 }
 
@@ -1356,6 +1438,7 @@ struct Reporter {
     if (b.bytes > 0) j.num("gbps", b.bytes / (t.median_ms * 1e6), 2);
     if (b.flops > 0) j.num("tflops", b.flops / (t.median_ms * 1e9), 4);
     if (b.ops_per_step > 0) j.num("us_per_op", t.median_ms * 1e3 / b.ops_per_step, 3);
+    if (b.tokens > 0) j.num("tokens_per_s", b.tokens / (t.median_ms * 1e-3), 1);
   }
 };
 

@@ -120,6 +120,9 @@ def work(base, shape, dtype):
         return {"flops": 4 * B * H * Lq * Lk * D / (2 if "causal" in base else 1)}
     if base.startswith("tiny_add"):
         return {"ops": 1000}
+    if base.startswith("gpt2"):
+        B, T, L, D, H, V = shape  # as gpt::Config::train_flops_per_token in examples/gpt.h
+        return {"flops": (6 * (L * 12 * D * D + V * D) + 12 * L * T * D) * B * T}
     return {}
 
 
@@ -383,6 +386,51 @@ def torch_case(torch, base, shape, dtype, dev):
             opt.zero_grad(set_to_none=True)
             return loss
         return step, "autograd + torch.optim.SGD"
+    if base.startswith("gpt2"):
+        B, T, L, D, H, V = shape
+        nn = torch.nn
+
+        class Block(nn.Module):  # the layout of examples/gpt.h: pre-norm, fused qkv, GELU (tanh)
+            def __init__(self):
+                super().__init__()
+                self.ln_1, self.ln_2 = nn.LayerNorm(D), nn.LayerNorm(D)
+                self.c_attn, self.c_proj = nn.Linear(D, 3 * D), nn.Linear(D, D)
+                self.c_fc, self.mlp_proj = nn.Linear(D, 4 * D), nn.Linear(4 * D, D)
+
+            def forward(self, x, mask):
+                b, t, c = x.shape
+                q, k, v = self.c_attn(self.ln_1(x)).split(D, dim=2)
+                q, k, v = (a.view(b, t, H, c // H).transpose(1, 2) for a in (q, k, v))
+                w = torch.softmax((q * (c // H) ** -0.5) @ k.transpose(-1, -2) + mask, dim=-1)
+                x = x + self.c_proj((w @ v).transpose(1, 2).reshape(b, t, c))
+                return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+        class GPT(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.wte, self.wpe = nn.Embedding(V, D), nn.Embedding(T, D)
+                self.h = nn.ModuleList(Block() for _ in range(L))
+                self.ln_f = nn.LayerNorm(D)
+
+            def forward(self, idx):
+                x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1], device=idx.device))
+                mask = torch.full((T, T), float("-inf"), device=idx.device).triu(1)
+                for blk in self.h:
+                    x = blk(x, mask)
+                return self.ln_f(x) @ self.wte.weight.t()
+
+        model = GPT().to(dev)
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)
+        tok = torch.randint(0, V, (B, T + 1), generator=g).to(dev)
+        x, y = tok[:, :-1], tok[:, 1:]
+
+        def step():
+            loss = F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1))
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            return loss
+        return step, "same model and step in eager PyTorch (explicit attention, fp32, torch.optim.AdamW)"
     return None, "no PyTorch version of this case"
 
 
