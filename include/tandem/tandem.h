@@ -5,6 +5,7 @@
 #include "tandem/array.h"
 #include "tandem/device.h"
 #include "tandem/dtype.h"
+#include "tandem/fast.h"
 #include "tandem/memory.h"
 #include "tandem/ops.h"
 #include "tandem/random.h"
