@@ -478,22 +478,6 @@ Bench bench_softmax(const Dims& shape) {
 
 constexpr double kNormEps = 1e-5;
 
-/// layer_norm composed from ops, statistics in float32, result in x's dtype.
-array layer_norm(const array& x, const array& w, const array& b, double eps) {
-  auto xf = tx::astype(x, tx::float32);
-  auto xc = xf - tx::mean(xf, -1, true);
-  auto var = tx::mean(tx::square(xc), -1, true);
-  auto y = xc * tx::rsqrt(var + scalar(eps, tx::float32));
-  return tx::astype(y * tx::astype(w, tx::float32) + tx::astype(b, tx::float32), x.dtype());
-}
-
-/// rms_norm composed from ops, statistics in float32, result in x's dtype.
-array rms_norm(const array& x, const array& w, double eps) {
-  auto xf = tx::astype(x, tx::float32);
-  auto y = xf * tx::rsqrt(tx::mean(tx::square(xf), -1, true) + scalar(eps, tx::float32));
-  return tx::astype(y * tx::astype(w, tx::float32), x.dtype());
-}
-
 Bench bench_norm(const Dims& shape, bool rms) {
   int64_t rows = shape[0], cols = shape[1];
   auto x = make_input(shape, tx::bfloat16, 10, -3.f, 5.f);  // non-zero mean on purpose
@@ -501,8 +485,8 @@ Bench bench_norm(const Dims& shape, bool rms) {
   auto bias = make_input({cols}, tx::bfloat16, 12, -0.5f, 0.5f);
   Bench b;
   b.step = [x, w, bias, rms] {
-    return std::vector<array>{rms ? rms_norm(x->arr, w->arr, kNormEps)
-                                  : layer_norm(x->arr, w->arr, bias->arr, kNormEps)};
+    return std::vector<array>{rms ? tx::fast::rms_norm(x->arr, w->arr, kNormEps)
+                                  : tx::fast::layer_norm(x->arr, w->arr, bias->arr, kNormEps)};
   };
   b.check = [x, w, bias, rms, rows, cols](std::vector<array>& o) {
     return check_rows(
@@ -525,9 +509,8 @@ Bench bench_norm(const Dims& shape, bool rms) {
         2e-2, 1e-2);
   };
   b.bytes = 2.0 * numel(shape) * 2;
-  b.note = rms ? "composed: x*rsqrt(mean(x^2)+eps)*w, float32 statistics; bytes = read + written"
-               : "composed: (x-mean)*rsqrt(var+eps)*w+b, float32 statistics; bytes = read + "
-                 "written";
+  b.note = rms ? "fast::rms_norm (fused), float32 statistics; bytes = read + written"
+               : "fast::layer_norm (fused), float32 statistics; bytes = read + written";
   return b;
 }
 
@@ -650,16 +633,6 @@ Bench bench_gemv(const Dims& shape) {
   }
 }
 
-// Attention composed from ops: softmax(q k^T * scale [+ causal mask]) v, bf16 in and out.
-template <typename A>
-A attention(const A& q, const A& k, const A& v, const array* mask) {
-  auto dt = q.dtype();
-  double scale = 1.0 / std::sqrt(static_cast<double>(q.shape(-1)));
-  A s = matmul(q, tx::swapaxes(k, -1, -2)) * scalar(scale, dt);
-  if (mask) s = s + *mask;
-  return matmul(tx::softmax(s, -1, /*precise=*/true), v);
-}
-
 // shape = {B, H, Lq, Lk, D}.
 template <typename A = array>
 Bench bench_sdpa(const Dims& shape, bool causal) {
@@ -670,20 +643,12 @@ Bench bench_sdpa(const Dims& shape, bool causal) {
     auto q = make_input({B, H, Lq, D}, tx::bfloat16, 24);
     auto k = make_input({B, H, Lk, D}, tx::bfloat16, 25);
     auto v = make_input({B, H, Lk, D}, tx::bfloat16, 26);
-    std::shared_ptr<array> mask;
-    if (causal) {
-      // Additive mask, query i sees keys j <= i + (Lk - Lq) (bottom-right aligned, as torch).
-      std::vector<tx::bfloat16_t> m(Lq * Lk);
-      for (int64_t i = 0; i < Lq; ++i) {
-        for (int64_t j = 0; j < Lk; ++j) {
-          m[i * Lk + j] = tx::bfloat16_t(j <= i + (Lk - Lq) ? 0.f : -INFINITY);
-        }
-      }
-      mask = std::make_shared<array>(m, tx::Shape{int32_t(Lq), int32_t(Lk)}, tx::bfloat16);
-    }
+    // causal: query i sees keys j <= i + (Lk - Lq) (bottom-right aligned, as torch and MLX).
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
     Bench b;
-    b.step = [q, k, v, mask] {
-      return std::vector<array>{attention<A>(q->arr, k->arr, v->arr, mask.get())};
+    b.step = [q, k, v, causal, scale] {
+      return std::vector<array>{tx::fast::scaled_dot_product_attention(
+          A(q->arr), k->arr, v->arr, scale, causal ? "causal" : "")};
     };
     b.check = [=](std::vector<array>& o) {
       auto got = o[0].to_vector<float>();
@@ -724,10 +689,14 @@ Bench bench_sdpa(const Dims& shape, bool causal) {
     };
     if (Lq == 1) {
       b.bytes = 2.0 * B * H * Lk * D * 2;
-      b.note = "composed: matmul, softmax, matmul; bytes = K and V read once";
+      b.note =
+          "fast::scaled_dot_product_attention (matmul, fused softmax, matmul); bytes = K and "
+          "V read once";
     } else {
       b.flops = 4.0 * B * H * Lq * Lk * D / (causal ? 2 : 1);
-      b.note = "composed: matmul, softmax, matmul (the full score matrix is materialised)";
+      b.note =
+          "fast::scaled_dot_product_attention (matmul, fused softmax, matmul; the full score "
+          "matrix is materialised)";
     }
     return b;
   }

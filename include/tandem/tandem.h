@@ -6,6 +6,7 @@
 #include "tandem/data.h"
 #include "tandem/device.h"
 #include "tandem/dtype.h"
+#include "tandem/fast.h"
 #include "tandem/io.h"
 #include "tandem/linalg.h"
 #include "tandem/memory.h"

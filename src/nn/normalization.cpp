@@ -1,8 +1,11 @@
 // Copyright © 2026 Tandem authors.
 // LayerNorm, RMSNorm, GroupNorm, BatchNorm, InstanceNorm (mlx.nn.layers.normalization).
 // float16/bfloat16 inputs are normalised in float32 and cast back, as MLX's fused kernels do.
+// LayerNorm and RMSNorm run the fused fast::layer_norm / fast::rms_norm kernels.
+#include <optional>
 #include <stdexcept>
 
+#include "tandem/fast.h"
 #include "tandem/nn.h"
 #include "tandem/ops.h"
 #include "tandem/utils.h"
@@ -38,6 +41,10 @@ array affine(const Module& m, array y, Dtype out) {
   if (out == float16 || out == bfloat16) y = astype(y, out);
   return y;
 }
+/// Casts a result back to a 16-bit input dtype (float32 parameters promote it).
+array half_back(const array& y, Dtype in) {
+  return (in == float16 || in == bfloat16) && y.dtype() != in ? astype(y, in) : y;
+}
 std::string f(float v) {
   std::string s = std::to_string(v);
   return s;
@@ -65,7 +72,11 @@ LayerNorm::LayerNorm(int dims, float eps, bool affine, bool bias) : dims_(dims),
 array LayerNorm::operator()(const array& x) {
   check_last("LayerNorm", x, dims_);
   check_float_input("LayerNorm", x);
-  return affine(*this, standardize(x, {-1}, eps_), x.dtype());
+  // float32 parameters on a 16-bit input give a float32 result (one rounding at the end).
+  std::optional<array> w, b;
+  if (has_param("weight")) w = param("weight");
+  if (has_param("bias")) b = param("bias");
+  return half_back(fast::layer_norm(x, w, b, eps_), x.dtype());
 }
 
 std::string LayerNorm::extra_repr() const {
@@ -82,10 +93,7 @@ RMSNorm::RMSNorm(int dims, float eps) : dims_(dims), eps_(eps) {
 array RMSNorm::operator()(const array& x) {
   check_last("RMSNorm", x, dims_);
   check_float_input("RMSNorm", x);
-  Dtype cd = compute_dtype(x);
-  array xc = astype(x, cd);
-  array y = multiply(xc, rsqrt(add(mean(square(xc), -1, true), array(eps_, cd))));
-  return affine(*this, y, x.dtype());
+  return half_back(fast::rms_norm(x, param("weight"), eps_), x.dtype());
 }
 
 std::string RMSNorm::extra_repr() const {

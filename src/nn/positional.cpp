@@ -1,11 +1,11 @@
 // Copyright © 2026 Tandem authors.
-// Positional encodings (mlx.nn.layers.positional_encoding): RoPE, SinusoidalPositionalEncoding,
-// ALiBi. RoPE is computed with plain ops (cos/sin tables, rotations); a fused rope kernel can
-// replace rope() later.
+// Positional encodings (mlx.nn.layers.positional_encoding): RoPE (through fast::rope),
+// SinusoidalPositionalEncoding, ALiBi.
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
 
+#include "tandem/fast.h"
 #include "tandem/nn.h"
 #include "tandem/ops.h"
 #include "tandem/utils.h"
@@ -17,41 +17,6 @@ namespace {
   throw std::invalid_argument(std::string("[") + op + "] " + msg);
 }
 
-/// Slice [lo, hi) with step `step` of the last axis.
-array last_axis(const array& x, int lo, int hi, int step = 1) {
-  Shape start(x.ndim(), 0), stop = x.shape(), strides(x.ndim(), 1);
-  start.back() = lo;
-  stop.back() = hi;
-  strides.back() = step;
-  return slice(x, start, stop, strides);
-}
-
-array rope(const array& x, int dims, bool traditional, float base, float scale, int offset) {
-  Dtype cd = (x.dtype() == float16 || x.dtype() == bfloat16) ? float32 : x.dtype();
-  const int L = x.shape(-2), D = x.shape(-1), half = dims / 2;
-  array pos = multiply(astype(arange(offset, offset + L), cd), array(scale, cd));  // (L,)
-  // inv_freq_i = base^(-2i/dims) = exp(-log(base) * 2i / dims)
-  array i = astype(arange(0, half), cd);
-  array inv_freq =
-      exp(multiply(i, array(-2.0 * std::log(static_cast<double>(base)) / dims, cd)));  // (half,)
-  array theta = multiply(expand_dims(pos, 1), expand_dims(inv_freq, 0));               // (L, half)
-  array cosv = cos(theta), sinv = sin(theta);
-  array xc = astype(x, cd);
-  array x1 = traditional ? last_axis(xc, 0, dims, 2) : last_axis(xc, 0, half);
-  array x2 = traditional ? last_axis(xc, 1, dims, 2) : last_axis(xc, half, dims);
-  array o1 = subtract(multiply(x1, cosv), multiply(x2, sinv));
-  array o2 = add(multiply(x1, sinv), multiply(x2, cosv));
-  array rotated(0.0f);
-  if (traditional) {
-    Shape s = o1.shape();
-    s.back() = dims;
-    rotated = reshape(stack({o1, o2}, -1), s);
-  } else {
-    rotated = concatenate({o1, o2}, -1);
-  }
-  if (dims < D) rotated = concatenate({rotated, last_axis(xc, dims, D)}, -1);
-  return astype(rotated, x.dtype());
-}
 }  // namespace
 
 // ------------------------------ RoPE ------------------------------
@@ -70,7 +35,11 @@ array RoPE::operator()(const array& x, int offset) {
                      " must hold at least dims=" + std::to_string(dims_) + " features.");
   if (!is_floating_point(x.dtype()))
     fail("RoPE", "Needs a floating-point input; got " + dtype_name(x.dtype()) + ".");
-  return rope(x, dims_, traditional_, base_, scale_, offset);
+  // fast::rope wants (B, ..., L, D); a single (L, D) sequence gets a batch axis for the call.
+  if (x.ndim() == 2) {
+    return squeeze(fast::rope(expand_dims(x, 0), dims_, traditional_, base_, scale_, offset), 0);
+  }
+  return fast::rope(x, dims_, traditional_, base_, scale_, offset);
 }
 
 std::string RoPE::extra_repr() const {

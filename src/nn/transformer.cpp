@@ -1,11 +1,13 @@
 // Copyright © 2026 Tandem authors.
 // MultiHeadAttention, the Transformer encoder/decoder layers and stacks, and the Transformer
-// model (mlx.nn.layers.transformer). Attention is computed with plain ops (scores, softmax in
-// float32 for half inputs, weighted sum); a fused kernel can replace attention() later.
+// model (mlx.nn.layers.transformer). Attention runs fast::scaled_dot_product_attention (scores,
+// softmax in float32 for half inputs, weighted sum); batch sizes that only broadcast keep the
+// composition below.
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
+#include "tandem/fast.h"
 #include "tandem/nn.h"
 #include "tandem/ops.h"
 #include "tandem/utils.h"
@@ -33,6 +35,21 @@ double lowest(Dtype d) {
 /// softmax(q k^T * scale + mask) v for q (N, h, L, d), k (N, h, S, d), v (N, h, S, dv).
 array attention(const array& q, const array& k, const array& v, double scale,
                 const std::optional<array>& mask) {
+  if (q.shape(0) == k.shape(0) && (!mask || mask->ndim() <= 4)) {
+    // Additive masks of any dtype are cast to the scores' dtype first (fast:: requires one that
+    // promotes to it).
+    std::vector<array> m;
+    if (mask) {
+      Dtype t = promote_types(promote_types(q.dtype(), k.dtype()), v.dtype());
+      m.push_back(mask->dtype() == bool_ ? *mask : astype(*mask, t));
+    }
+    // fast:: takes a float scale; float64 queries are scaled here in double precision.
+    if (q.dtype() == float64) {
+      return fast::scaled_dot_product_attention(multiply(q, array(scale, float64)), k, v, 1.0f, "",
+                                                m);
+    }
+    return fast::scaled_dot_product_attention(q, k, v, static_cast<float>(scale), "", m);
+  }
   array scores = matmul(multiply(q, array(scale, q.dtype())), swapaxes(k, -1, -2));
   if (mask) {
     if (mask->dtype() == bool_) {

@@ -5,6 +5,16 @@
 // for that case and composes ops for other axes). Half-precision inputs are computed in float32;
 // the output has the input's dtype. Its derivative rules are written with ops, so grad and vmap
 // of softmax keep working through it.
+//
+// RMSNorm and LayerNorm (fast::rms_norm, fast::layer_norm in src/ops/fast.cpp) normalise each row
+// of the last axis. Inputs: x, then the weight and the bias when present (has_weight/has_bias),
+// 1-d with x.shape(-1) elements and of the output dtype. x has the output dtype too, or is a
+// 16-bit float when the output is float32 (nn's float32 parameters on bfloat16 activations run
+// without a cast pass). Statistics accumulate in float (double for float64 outputs); the
+// normalised value is rounded to the output dtype, then the weight and the bias are applied in
+// that dtype (one rounding each), as detail::*_reference (src/ops/fast.cpp) does. The rules
+// differentiate that composition (tandem::vjp / tandem::jvp of it), so derivatives of any order
+// work; vmap moves the batch axis of x in front and runs the fused op again.
 #pragma once
 
 #include "primitives/primitives.h"
@@ -25,5 +35,63 @@ class Softmax : public Primitive {
     return dynamic_cast<const Softmax*>(&other) != nullptr;
   }
 };
+
+class RMSNorm : public Primitive {
+ public:
+  RMSNorm(Stream s, float eps, bool has_weight)
+      : Primitive(s), eps_(eps), has_weight_(has_weight) {}
+  float eps() const { return eps_; }
+  bool has_weight() const { return has_weight_; }
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    return {inputs[0].shape()};
+  }
+  std::string name() const override { return "RMSNorm"; }
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const RMSNorm*>(&other);
+    return o && o->eps_ == eps_ && o->has_weight_ == has_weight_;
+  }
+
+ private:
+  float eps_;
+  bool has_weight_;
+};
+
+class LayerNorm : public Primitive {
+ public:
+  LayerNorm(Stream s, float eps, bool has_weight, bool has_bias)
+      : Primitive(s), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
+  float eps() const { return eps_; }
+  bool has_weight() const { return has_weight_; }
+  bool has_bias() const { return has_bias_; }
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    return {inputs[0].shape()};
+  }
+  std::string name() const override { return "LayerNorm"; }
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const LayerNorm*>(&other);
+    return o && o->eps_ == eps_ && o->has_weight_ == has_weight_ && o->has_bias_ == has_bias_;
+  }
+
+ private:
+  float eps_;
+  bool has_weight_;
+  bool has_bias_;
+};
+
+namespace detail {
+/// The compositions the fused norms compute (inputs as the primitives take them: x, then the
+/// weight and the bias when present, already of the output dtype `out`). Used by the derivative
+/// and batching rules; the weight and the bias may be any shape broadcasting against x.
+array rms_norm_reference(const std::vector<array>& inputs, float eps, bool has_weight, Dtype out,
+                         const Stream& s);
+array layer_norm_reference(const std::vector<array>& inputs, float eps, bool has_weight,
+                           bool has_bias, Dtype out, const Stream& s);
+}  // namespace detail
 
 }  // namespace tandem

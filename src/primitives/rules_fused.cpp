@@ -1,7 +1,11 @@
 // Copyright © 2026 Tandem authors.
 // Derivative and batching rules of the fused primitives (primitives/fused.h).
+#include <algorithm>
+#include <functional>
+
 #include "primitives/fused.h"
 #include "primitives/rules_common.h"
+#include "tandem/transforms.h"
 
 namespace tandem {
 
@@ -27,6 +31,141 @@ std::pair<std::vector<array>, std::vector<int>> Softmax::vmap(const std::vector<
                                                               const std::vector<int>& axes) {
   array x = rules::batch_to_front(inputs[0], axes[0], stream());
   return {{softmax(x, -1, false, stream())}, {0}};
+}
+
+// ------------------------------ RMSNorm, LayerNorm ------------------------------
+// The derivatives are those of the composition the kernels compute (detail::*_reference in
+// src/ops/fast.cpp), taken with tandem::vjp / tandem::jvp over the differentiated inputs only.
+// The results are graphs of ordinary ops, so derivatives of any order (and vmap of them) work.
+
+namespace {
+
+using Reference = std::function<array(const std::vector<array>&)>;
+
+/// f restricted to the inputs in argnums (the others fixed at their primal values).
+ArrayFn over_argnums(const Reference& f, const std::vector<array>& primals,
+                     const std::vector<int>& argnums) {
+  return [f, primals, argnums](const std::vector<array>& args) {
+    std::vector<array> all = primals;
+    for (size_t k = 0; k < argnums.size(); ++k)
+      all[argnums[k]] = args[k];
+    return std::vector<array>{f(all)};
+  };
+}
+
+std::vector<array> reference_vjp(const Reference& f, const std::vector<array>& primals,
+                                 const std::vector<array>& cots, const std::vector<int>& argnums) {
+  std::vector<array> args;
+  for (int a : argnums)
+    args.push_back(primals[a]);
+  return tandem::vjp(over_argnums(f, primals, argnums), args, cots).second;
+}
+
+std::vector<array> reference_jvp(const Reference& f, const std::vector<array>& primals,
+                                 const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums) {
+  std::vector<array> args;
+  for (int a : argnums)
+    args.push_back(primals[a]);
+  return tandem::jvp(over_argnums(f, primals, argnums), args, tangents).second;
+}
+
+/// The output dtype of a norm: that of its parameters, or of x without any.
+Dtype norm_out_dtype(const std::vector<array>& inputs) {
+  return inputs.size() > 1 ? inputs[1].dtype() : inputs[0].dtype();
+}
+
+/// Batching a norm: x's batch axis goes in front. Unbatched parameters keep the fused op; a
+/// batched weight or bias (B, D) becomes (B, 1, ..., 1, D) and the composition broadcasts it.
+std::pair<std::vector<array>, std::vector<int>> norm_vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes, const Stream& s,
+    const std::function<array(const std::vector<array>&)>& fused, const Reference& reference) {
+  array x = rules::batch_to_front(inputs[0], axes[0], s);
+  bool params_batched = false;
+  for (size_t i = 1; i < inputs.size(); ++i)
+    params_batched = params_batched || axes[i] >= 0;
+  std::vector<array> in{x};
+  if (!params_batched) {
+    for (size_t i = 1; i < inputs.size(); ++i)
+      in.push_back(inputs[i]);
+    return {{fused(in)}, {0}};
+  }
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    if (axes[i] < 0) {
+      in.push_back(inputs[i]);
+      continue;
+    }
+    array p = rules::batch_to_front(inputs[i], axes[i], s);  // (B, D)
+    Shape sh(std::max(x.ndim(), 2), 1);
+    sh.front() = p.shape(0);
+    sh.back() = p.shape(1);
+    in.push_back(reshape(p, sh, s));
+  }
+  return {{reference(in)}, {0}};
+}
+
+}  // namespace
+
+std::vector<array> RMSNorm::vjp(const std::vector<array>& primals, const std::vector<array>& cots,
+                                const std::vector<int>& argnums, const std::vector<array>&) {
+  Reference f = [eps = eps_, w = has_weight_, out = norm_out_dtype(primals),
+                 s = stream()](const std::vector<array>& in) {
+    return detail::rms_norm_reference(in, eps, w, out, s);
+  };
+  return reference_vjp(f, primals, cots, argnums);
+}
+
+std::vector<array> RMSNorm::jvp(const std::vector<array>& primals,
+                                const std::vector<array>& tangents,
+                                const std::vector<int>& argnums) {
+  Reference f = [eps = eps_, w = has_weight_, out = norm_out_dtype(primals),
+                 s = stream()](const std::vector<array>& in) {
+    return detail::rms_norm_reference(in, eps, w, out, s);
+  };
+  return reference_jvp(f, primals, tangents, argnums);
+}
+
+std::pair<std::vector<array>, std::vector<int>> RMSNorm::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes) {
+  const Dtype out = norm_out_dtype(inputs);
+  auto fused = [this, out](const std::vector<array>& in) {
+    return detail::make<RMSNorm>(in[0].shape(), out, in, stream(), eps_, has_weight_);
+  };
+  Reference ref = [this, out](const std::vector<array>& in) {
+    return detail::rms_norm_reference(in, eps_, has_weight_, out, stream());
+  };
+  return norm_vmap(inputs, axes, stream(), fused, ref);
+}
+
+std::vector<array> LayerNorm::vjp(const std::vector<array>& primals, const std::vector<array>& cots,
+                                  const std::vector<int>& argnums, const std::vector<array>&) {
+  Reference f = [eps = eps_, w = has_weight_, b = has_bias_, out = norm_out_dtype(primals),
+                 s = stream()](const std::vector<array>& in) {
+    return detail::layer_norm_reference(in, eps, w, b, out, s);
+  };
+  return reference_vjp(f, primals, cots, argnums);
+}
+
+std::vector<array> LayerNorm::jvp(const std::vector<array>& primals,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>& argnums) {
+  Reference f = [eps = eps_, w = has_weight_, b = has_bias_, out = norm_out_dtype(primals),
+                 s = stream()](const std::vector<array>& in) {
+    return detail::layer_norm_reference(in, eps, w, b, out, s);
+  };
+  return reference_jvp(f, primals, tangents, argnums);
+}
+
+std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes) {
+  const Dtype out = norm_out_dtype(inputs);
+  auto fused = [this, out](const std::vector<array>& in) {
+    return detail::make<LayerNorm>(in[0].shape(), out, in, stream(), eps_, has_weight_, has_bias_);
+  };
+  Reference ref = [this, out](const std::vector<array>& in) {
+    return detail::layer_norm_reference(in, eps_, has_weight_, has_bias_, out, stream());
+  };
+  return norm_vmap(inputs, axes, stream(), fused, ref);
 }
 
 }  // namespace tandem

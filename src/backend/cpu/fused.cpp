@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
 
 #include "backend/common/cast.h"
 #include "backend/common/dispatch.h"
@@ -75,6 +78,146 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
     throw std::invalid_argument("[softmax] Requires a floating-point input; got " +
                                 dtype_name(in.dtype()) + ".");
   }
+}
+
+// ------------------------------ RMSNorm, LayerNorm ------------------------------
+
+namespace {
+
+/// sum of f(v[j]) over a row, in 16 independent lanes so the loop vectorises (no reassociation
+/// is needed: each lane is a plain running sum).
+template <typename A, typename F>
+inline A lane_sum(const A* v, int64_t n, F f) {
+  constexpr int L = 16;
+  A acc[L];
+  for (int l = 0; l < L; ++l)
+    acc[l] = A(0);
+  int64_t j = 0;
+  for (; j + L <= n; j += L) {
+    for (int l = 0; l < L; ++l)
+      acc[l] += f(v[j + l]);
+  }
+  A s = 0;
+  for (; j < n; ++j)
+    s += f(v[j]);
+  for (int l = 0; l < L; ++l)
+    s += acc[l];
+  return s;
+}
+
+/// One row of x in the accumulation type: x itself when it already is, else converted into buf.
+template <typename Tx, typename A>
+inline const A* row_in(const Tx* x, A* buf, int64_t n) {
+  if constexpr (std::is_same_v<Tx, A>) {
+    return x;
+  } else {
+    for (int64_t j = 0; j < n; ++j)
+      buf[j] = static_cast<A>(x[j]);
+    return buf;
+  }
+}
+
+// The output of one row: t_j = (v_j - mu) * inv rounded to T, then * w_j and + b_j in T (one
+// rounding each, as the composition astype(y, T) * w + b).
+template <typename T, typename A>
+inline void norm_out_row(const A* v, A mu, A inv, const T* w, const T* b, T* y, int64_t n) {
+  if (w && b) {
+    for (int64_t j = 0; j < n; ++j) {
+      T t = static_cast<T>((v[j] - mu) * inv);
+      t = static_cast<T>(static_cast<A>(t) * static_cast<A>(w[j]));
+      y[j] = static_cast<T>(static_cast<A>(t) + static_cast<A>(b[j]));
+    }
+  } else if (w) {
+    for (int64_t j = 0; j < n; ++j) {
+      T t = static_cast<T>((v[j] - mu) * inv);
+      y[j] = static_cast<T>(static_cast<A>(t) * static_cast<A>(w[j]));
+    }
+  } else if (b) {
+    for (int64_t j = 0; j < n; ++j) {
+      T t = static_cast<T>((v[j] - mu) * inv);
+      y[j] = static_cast<T>(static_cast<A>(t) + static_cast<A>(b[j]));
+    }
+  } else {
+    for (int64_t j = 0; j < n; ++j)
+      y[j] = static_cast<T>((v[j] - mu) * inv);
+  }
+}
+
+/// Calls f.template operator()<Tx, T>() for the (input, output) dtype pairs the fused norms
+/// take: equal float dtypes, or a 16-bit float input under a float32 output.
+template <typename F>
+bool dispatch_norm(Dtype x, Dtype out, F&& f) {
+  if (x == out) {
+    if (x == float16) return f.template operator()<float16_t, float16_t>(), true;
+    if (x == bfloat16) return f.template operator()<bfloat16_t, bfloat16_t>(), true;
+    if (x == float32) return f.template operator()<float, float>(), true;
+    if (x == float64) return f.template operator()<double, double>(), true;
+    return false;
+  }
+  if (out == float32 && x == float16) return f.template operator()<float16_t, float>(), true;
+  if (out == float32 && x == bfloat16) return f.template operator()<bfloat16_t, float>(), true;
+  return false;
+}
+
+/// The shared driver: rows of the last axis, split over the thread pool. rms: mu = 0 and the
+/// mean square; otherwise the mean and the (two-pass) population variance.
+void norm_eval(const char* op, bool rms, float eps, bool has_w, bool has_b,
+               const std::vector<array>& inputs, array& out) {
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) return;
+  auto contiguous = [](const array& a) {
+    return a.flags().row_contiguous ? a : cpu::make_contiguous(a);
+  };
+  array x = contiguous(inputs[0]);
+  std::optional<array> w, b;
+  if (has_w) w = contiguous(inputs[1]);
+  if (has_b) b = contiguous(inputs[has_w ? 2 : 1]);
+  const int64_t n = x.shape().back();
+  const int64_t rows = static_cast<int64_t>(x.size()) / n;
+  bool done = dispatch_norm(x.dtype(), out.dtype(), [&]<typename Tx, typename T>() {
+    using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    const Tx* xp = x.unsafe_data<Tx>();
+    const T* wp = w ? w->unsafe_data<T>() : nullptr;
+    const T* bp = b ? b->unsafe_data<T>() : nullptr;
+    T* yp = out.unsafe_data<T>();
+    const A e = static_cast<A>(eps);
+    size_t grain = std::max<size_t>(1, cpu::kElementwiseGrain / static_cast<size_t>(n));
+    cpu::parallel_for(rows, grain, [&](size_t r0, size_t r1) {
+      std::unique_ptr<A[]> buf(std::is_same_v<Tx, A> ? nullptr : new A[n]);
+      for (size_t r = r0; r < r1; ++r) {
+        const A* v = row_in<Tx, A>(xp + r * n, buf.get(), n);
+        A mu = 0, ms;
+        if (rms) {
+          ms = lane_sum(v, n, [](A t) { return t * t; }) / static_cast<A>(n);
+        } else {
+          mu = lane_sum(v, n, [](A t) { return t; }) / static_cast<A>(n);
+          ms = lane_sum(v, n,
+                        [mu](A t) {
+                          A d = t - mu;
+                          return d * d;
+                        }) /
+               static_cast<A>(n);
+        }
+        const A inv = A(1) / std::sqrt(ms + e);
+        norm_out_row<T, A>(v, mu, inv, wp, bp, yp + r * n, n);
+      }
+    });
+  });
+  if (!done) {
+    throw std::invalid_argument(std::string("[") + op + "] Unsupported dtypes: input " +
+                                dtype_name(x.dtype()) + ", output " + dtype_name(out.dtype()) +
+                                ".");
+  }
+}
+
+}  // namespace
+
+void RMSNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  norm_eval("rms_norm", true, eps_, has_weight_, false, inputs, outputs[0]);
+}
+
+void LayerNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  norm_eval("layer_norm", false, eps_, has_weight_, has_bias_, inputs, outputs[0]);
 }
 
 }  // namespace tandem

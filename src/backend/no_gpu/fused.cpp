@@ -12,4 +12,12 @@ void Softmax::eval_gpu(const std::vector<array>&, std::vector<array>&) {
   throw std::runtime_error("[" + name() + "::eval_gpu] " + gpu::unavailable_reason());
 }
 
+void RMSNorm::eval_gpu(const std::vector<array>&, std::vector<array>&) {
+  throw std::runtime_error("[" + name() + "::eval_gpu] " + gpu::unavailable_reason());
+}
+
+void LayerNorm::eval_gpu(const std::vector<array>&, std::vector<array>&) {
+  throw std::runtime_error("[" + name() + "::eval_gpu] " + gpu::unavailable_reason());
+}
+
 }  // namespace tandem
