@@ -220,9 +220,9 @@ DEVICE_TEST(UnaryFloat, Identities) {
   }
 }
 
-// float32 exp / log / tanh / sigmoid are vectorised polynomial versions on the CPU (not libm):
-// their error against the float64 result stays within a few units in the last place across the
-// whole range, denormal results and inputs included.
+// float32 exp / log / tanh / sigmoid / erf are vectorised polynomial versions on the CPU (not
+// libm): their error against the float64 result stays within a few units in the last place across
+// the whole range, denormal results and inputs included.
 DEVICE_TEST(UnaryFloat, Float32TranscendentalsWithinFewUlp) {
   struct Case {
     const char* name;
@@ -236,6 +236,8 @@ DEVICE_TEST(UnaryFloat, Float32TranscendentalsWithinFewUlp) {
                            [](double x) { return std::log(x); }, 1e-44, 3e38},
                           {"tanh", [&](const array& x) { return tanh(x, device); },
                            [](double x) { return std::tanh(x); }, -12.0, 12.0},
+                          {"erf", [&](const array& x) { return erf(x, device); },
+                           [](double x) { return std::erf(x); }, -5.0, 5.0},
                           {"sigmoid", [&](const array& x) { return sigmoid(x, device); },
                            [](double x) { return 1.0 / (1.0 + std::exp(-x)); }, -100.0, 60.0}};
   const int n = 200001;

@@ -78,6 +78,7 @@ TANDEM_VMATH_UNARY(FastExp, ops::Exp, exp)
 TANDEM_VMATH_UNARY(FastLog, ops::Log, log)
 TANDEM_VMATH_UNARY(FastTanh, ops::Tanh, tanh)
 TANDEM_VMATH_UNARY(FastSigmoid, ops::Sigmoid, sigmoid)
+TANDEM_VMATH_UNARY(FastErf, ops::Erf, erf)
 #undef TANDEM_VMATH_UNARY
 
 }  // namespace
@@ -116,7 +117,7 @@ void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     case UnaryOp::ArcCosh: return run<ops::ArcCosh, Types::FloatComplex>(in, out, n);
     case UnaryOp::ArcTanh: return run<ops::ArcTanh, Types::FloatComplex>(in, out, n);
     case UnaryOp::Sigmoid: return run<FastSigmoid, Types::Float>(in, out, n);
-    case UnaryOp::Erf: return run<ops::Erf, Types::Float>(in, out, n);
+    case UnaryOp::Erf: return run<FastErf, Types::Float>(in, out, n);
     case UnaryOp::ErfInv: return run<ops::ErfInv, Types::Float>(in, out, n);
     case UnaryOp::Floor: return run<ops::Floor, Types::Numeric>(in, out, n);
     case UnaryOp::Ceil: return run<ops::Ceil, Types::Numeric>(in, out, n);
