@@ -418,6 +418,42 @@ DEVICE_TEST(Copy, NewRowContiguousArray) {
                   Shape{0, 2});
 }
 
+// Transposing copies large enough for the CPU's tiled path (sizes not multiples of the tile,
+// several dtypes, a dtype conversion on the way, and a 4-D permutation with an outer dimension).
+DEVICE_TEST(Contiguous, LargeTransposesAndPermutations) {
+  const int R = 37, C = 45;
+  for (Dtype t : {float32, int8, bfloat16, float64}) {
+    SCOPED_TRACE(tandem::dtype_name(t));
+    array a = astype(reshape(arange(R * C, device), {R, C}, device), t, device);
+    array r = contiguous(transpose(a, device), false, device);
+    std::vector<double> want(R * C);
+    for (int i = 0; i < C; ++i)
+      for (int j = 0; j < R; ++j)
+        want[i * R + j] = t == int8 ? static_cast<double>(static_cast<int8_t>(j * C + i))
+                                    : static_cast<double>(j * C + i);
+    if (t == bfloat16) {
+      for (auto& w : want)
+        w = static_cast<double>(static_cast<float>(tandem::bfloat16_t(static_cast<float>(w))));
+    }
+    EXPECT_EQ(r.shape(), (Shape{C, R}));
+    EXPECT_EQ(tandem_test::values(r), want);
+    // A conversion while transposing.
+    EXPECT_EQ(tandem_test::values(astype(transpose(a, device), float32, device)), want);
+  }
+  // (2, 9, 11, 13) -> (2, 13, 9, 11): the contiguous source axis 3 becomes an outer one.
+  Shape s{2, 9, 11, 13};
+  array x = reshape(arange(2 * 9 * 11 * 13, float32, device), s, device);
+  array y = contiguous(transpose(x, {0, 3, 1, 2}, device), false, device);
+  std::vector<double> want;
+  for (int a0 = 0; a0 < 2; ++a0)
+    for (int a3 = 0; a3 < 13; ++a3)
+      for (int a1 = 0; a1 < 9; ++a1)
+        for (int a2 = 0; a2 < 11; ++a2)
+          want.push_back(((a0 * 9 + a1) * 11 + a2) * 13 + a3);
+  EXPECT_EQ(y.shape(), (Shape{2, 13, 9, 11}));
+  EXPECT_EQ(tandem_test::values(y), want);
+}
+
 DEVICE_TEST(Contiguous, CopiesOnlyWhenNeeded) {
   array a = iota(6, {2, 3});
   a.eval();

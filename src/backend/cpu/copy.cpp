@@ -49,9 +49,59 @@ void strided_convert(const void* src, Dtype st, Strides s_strides, void* dst, Dt
   if (n == 0) return;
   std::vector<Strides> strides{std::move(s_strides), std::move(d_strides)};
   Shape cs = collapse_dims(shape, strides);
+  // Transposing copies: the destination's innermost dimension walks the source with a large
+  // stride while another dimension is contiguous in the source. Element-by-element, every read
+  // would touch a new cache line (and often a new page); copying square tiles instead keeps the
+  // tile's source lines in L1 while the destination rows are written.
+  const int nd = static_cast<int>(cs.size());
+  const int last = nd - 1;
+  int src_unit = -1;  // a dimension other than the last that is contiguous in the source
+  if (nd >= 2 && strides[0][last] != 0 && strides[0][last] != 1) {
+    for (int k = 0; k < last; ++k) {
+      if (strides[0][k] == 1 && cs[k] >= 8) src_unit = k;
+    }
+  }
+  const bool tiled = src_unit >= 0 && cs[last] >= 8;
   auto run = [&]<typename From, typename To>() {
     const From* s = static_cast<const From*>(src);
     To* d = static_cast<To*>(dst);
+    if (tiled) {
+      constexpr int64_t kTile = 32;
+      const int P = src_unit;
+      const int64_t np = cs[P], nl = cs[last];
+      const int64_t tp = (np + kTile - 1) / kTile, tl = (nl + kTile - 1) / kTile;
+      const int64_t outer = static_cast<int64_t>(n) / (np * nl);
+      const int64_t ssl = strides[0][last], dsl = strides[1][last], dsp = strides[1][P];
+      const size_t items = static_cast<size_t>(outer * tp * tl);
+      parallel_for(items, std::max<size_t>(1, kElementwiseGrain / (kTile * kTile)),
+                   [&](size_t b, size_t e) {
+                     for (size_t it = b; it < e; ++it) {
+                       int64_t r = static_cast<int64_t>(it);
+                       const int64_t jt = r % tl;
+                       r /= tl;
+                       const int64_t ipt = r % tp;
+                       int64_t o = r / tp;
+                       // Offsets of the outer index (every dimension but P and the last).
+                       int64_t so = 0, dof = 0;
+                       for (int k = last - 1; k >= 0; --k) {
+                         if (k == P) continue;
+                         const int64_t idx = o % cs[k];
+                         o /= cs[k];
+                         so += idx * strides[0][k];
+                         dof += idx * strides[1][k];
+                       }
+                       const int64_t i0 = ipt * kTile, i1 = std::min(np, i0 + kTile);
+                       const int64_t j0 = jt * kTile, j1 = std::min(nl, j0 + kTile);
+                       for (int64_t i = i0; i < i1; ++i) {
+                         const From* srow = s + so + i;  // source stride along P is 1
+                         To* drow = d + dof + i * dsp;
+                         for (int64_t j = j0; j < j1; ++j)
+                           drow[j * dsl] = cast_value<To>(srow[j * ssl]);
+                       }
+                     }
+                   });
+      return;
+    }
     std::array<const int64_t*, 2> sp{strides[0].data(), strides[1].data()};
     parallel_for(n, kElementwiseGrain, [&](size_t b, size_t e) {
       for_each_run<2>(
