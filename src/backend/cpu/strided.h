@@ -18,7 +18,9 @@ inline Shape collapse_dims(const Shape& shape, std::vector<Strides>& strides) {
   std::vector<Strides> out(strides.size());
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 1) continue;
-    bool merge = !out_shape.empty();
+    // Shape holds int32 extents: dims are never merged into an extent above INT32_MAX.
+    bool merge = !out_shape.empty() &&
+                 static_cast<int64_t>(out_shape.back()) * shape[d] <= int64_t(INT32_MAX);
     if (merge) {
       for (size_t k = 0; k < strides.size(); ++k) {
         if (out[k].back() != strides[k][d] * shape[d]) {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 
+#include "backend/cpu/strided.h"
 #include "backend/cuda/copy.h"
 #include "backend/cuda/kernels.cuh"
 #include "primitives/indexing.h"
@@ -31,40 +32,10 @@ inline array scratch(Encoder& enc, size_t count, Dtype dtype) {
   return enc.temporary(s, dtype);
 }
 
-/// cpu::collapse_dims that never merges dims into an extent above INT32_MAX (StridedArgs holds
+/// cpu::collapse_dims, which never merges dims into an extent above INT32_MAX (StridedArgs holds
 /// int32 extents).
 inline Shape collapse_capped(const Shape& shape, std::vector<Strides>& strides) {
-  Shape out_shape;
-  std::vector<Strides> out(strides.size());
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
-    bool merge = !out_shape.empty() &&
-                 static_cast<int64_t>(out_shape.back()) * shape[d] <= int64_t(INT32_MAX);
-    if (merge) {
-      for (size_t k = 0; k < strides.size(); ++k) {
-        if (out[k].back() != strides[k][d] * shape[d]) {
-          merge = false;
-          break;
-        }
-      }
-    }
-    if (merge) {
-      out_shape.back() *= shape[d];
-      for (size_t k = 0; k < strides.size(); ++k)
-        out[k].back() = strides[k][d];
-    } else {
-      out_shape.push_back(shape[d]);
-      for (size_t k = 0; k < strides.size(); ++k)
-        out[k].push_back(strides[k][d]);
-    }
-  }
-  if (out_shape.empty()) {
-    out_shape.push_back(1);
-    for (auto& s : out)
-      s.push_back(0);
-  }
-  strides = std::move(out);
-  return out_shape;
+  return cpu::collapse_dims(shape, strides);
 }
 
 /// Collapses `shape` with the operands' strides into `args`; false when more than kMaxDims
@@ -310,15 +281,17 @@ __device__ inline void atomic_combine(T* addr, T v) {
     float* f = reinterpret_cast<float*>(addr);
     atomicAdd(f, v.real());
     atomicAdd(f + 1, v.imag());
-  } else if constexpr ((std::is_same_v<Combine, CombineMax> || std::is_same_v<Combine, CombineMin>) &&
-                       (std::is_same_v<T, int32_t> || std::is_same_v<T, uint32_t>)) {
+  } else if constexpr ((std::is_same_v<Combine, CombineMax> ||
+                        std::is_same_v<Combine, CombineMin>)&&(std::is_same_v<T, int32_t> ||
+                                                               std::is_same_v<T, uint32_t>)) {
     if constexpr (std::is_same_v<Combine, CombineMax>) {
       atomicMax(addr, v);
     } else {
       atomicMin(addr, v);
     }
-  } else if constexpr ((std::is_same_v<Combine, CombineMax> || std::is_same_v<Combine, CombineMin>) &&
-                       (std::is_same_v<T, int64_t> || std::is_same_v<T, uint64_t>)) {
+  } else if constexpr ((std::is_same_v<Combine, CombineMax> ||
+                        std::is_same_v<Combine, CombineMin>)&&(std::is_same_v<T, int64_t> ||
+                                                               std::is_same_v<T, uint64_t>)) {
     using W = std::conditional_t<std::is_same_v<T, int64_t>, long long, unsigned long long>;
     if constexpr (std::is_same_v<Combine, CombineMax>) {
       atomicMax(reinterpret_cast<W*>(addr), static_cast<W>(v));
