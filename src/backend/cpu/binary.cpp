@@ -211,10 +211,45 @@ void Select::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
     T* po = out.unsafe_data<T>();
     parallel_for(out.size(), kElementwiseGrain, [&](size_t s, size_t e) {
       cpu::for_each_run<4>(shape, sp, s, e, [&](const auto& off, const auto& inc, int64_t n) {
-        for (int64_t i = 0; i < n; ++i) {
-          po[off[3] + i * inc[3]] =
-              pc[off[0] + i * inc[0]] ? px[off[1] + i * inc[1]] : py[off[2] + i * inc[2]];
+        // Read the condition as bytes: loads of `bool` (which must be 0 or 1) keep GCC from
+        // vectorising the blend.
+        const uint8_t* c0 = reinterpret_cast<const uint8_t*>(pc + off[0]);
+        const T* x0 = px + off[1];
+        const T* y0 = py + off[2];
+        T* o0 = po + off[3];
+        // Runs whose operands are contiguous or scalars get loops with fixed strides: both
+        // sides are loaded unconditionally and blended, which vectorises.
+        auto fixed = [&]<int IC, int IX, int IY>() {
+          for (int64_t i = 0; i < n; ++i) {
+            const T a = x0[i * IX];
+            const T b = y0[i * IY];
+            o0[i] = c0[i * IC] != 0 ? a : b;
+          }
+        };
+        auto unit = [](int64_t v) { return v == 0 || v == 1; };
+        if (inc[3] == 1 && unit(inc[0]) && unit(inc[1]) && unit(inc[2])) {
+          const int k = (inc[0] ? 4 : 0) | (inc[1] ? 2 : 0) | (inc[2] ? 1 : 0);
+          switch (k) {
+            case 0:
+              return fixed.template operator()<0, 0, 0>();
+            case 1:
+              return fixed.template operator()<0, 0, 1>();
+            case 2:
+              return fixed.template operator()<0, 1, 0>();
+            case 3:
+              return fixed.template operator()<0, 1, 1>();
+            case 4:
+              return fixed.template operator()<1, 0, 0>();
+            case 5:
+              return fixed.template operator()<1, 0, 1>();
+            case 6:
+              return fixed.template operator()<1, 1, 0>();
+            default:
+              return fixed.template operator()<1, 1, 1>();
+          }
         }
+        for (int64_t i = 0; i < n; ++i)
+          o0[i * inc[3]] = c0[i * inc[0]] != 0 ? x0[i * inc[1]] : y0[i * inc[2]];
       });
     });
   });
