@@ -232,6 +232,43 @@ DEVICE_TEST(Shift, RejectsInexact) {
 
 // ------------------------------ where ------------------------------
 
+// Large enough for the CPU's threaded, vectorised runs: every item size, each operand
+// contiguous, scalar or broadcast along rows, against a plain loop.
+DEVICE_TEST(Where, LargeRunsEveryItemSizeAndOperandKind) {
+  const int R = 67, C = 1031;
+  std::vector<bool> cv(R * C);
+  std::vector<double> xv(R * C), yv(R * C);
+  for (int i = 0; i < R * C; ++i) {
+    cv[i] = (i * 7919) % 3 == 0;
+    xv[i] = i % 101;
+    yv[i] = -(i % 89) - 1;
+  }
+  std::vector<double> cd(R * C);
+  for (int i = 0; i < R * C; ++i)
+    cd[i] = cv[i] ? 1.0 : 0.0;
+  array c = astype(array(cd, Shape{R, C}, float64), bool_);
+  array crow = slice(c, {0, 0}, {1, C});  // broadcast along rows
+  for (Dtype t : {int8, int16, float32, float64, complex64}) {
+    SCOPED_TRACE(tandem::dtype_name(t));
+    array x = astype(array(xv, Shape{R, C}, float64), t);
+    array y = astype(array(yv, Shape{R, C}, float64), t);
+    array ys = astype(array(-5.0, float64), t);
+    std::vector<double> w1(R * C), w2(R * C), w3(R * C);
+    for (int i = 0; i < R * C; ++i) {
+      w1[i] = cv[i] ? xv[i] : yv[i];
+      w2[i] = cv[i] ? xv[i] : -5.0;
+      w3[i] = cv[i % C] ? xv[i] : yv[i];
+    }
+    EXPECT_EQ(tandem_test::values(where(c, x, y, device)), w1);
+    EXPECT_EQ(tandem_test::values(where(c, x, ys, device)), w2);
+    EXPECT_EQ(tandem_test::values(where(crow, x, y, device)), w3);
+    // A scalar condition and a transposed operand take the other paths.
+    EXPECT_EQ(tandem_test::values(where(array(true), x, y, device)), xv);
+    array xt = transpose(transpose(x));  // same values, through a view
+    EXPECT_EQ(tandem_test::values(where(c, xt, y, device)), w1);
+  }
+}
+
 DEVICE_TEST(Where, SelectsBroadcastsPromotes) {
   array c({true, false, true});
   EXPECT_ARRAY_EQ(where(c, array({1, 2, 3}), array({10, 20, 30}), device),
