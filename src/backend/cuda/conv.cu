@@ -16,41 +16,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backend/cuda/blas.h"
 #include "backend/cuda/indexing.cuh"
 #include "primitives/conv.h"
 
 namespace tandem {
 
 namespace {
-
-#define TANDEM_CONV_CUBLAS_CHECK(call)                                                        \
-  do {                                                                                        \
-    cublasStatus_t st_ = (call);                                                              \
-    if (st_ != CUBLAS_STATUS_SUCCESS) {                                                       \
-      throw std::runtime_error(std::string("[cuBLAS] ") + #call +                             \
-                               " failed: " + cublasGetStatusString(st_) + " at " + __FILE__ + \
-                               ":" + std::to_string(__LINE__) + ".");                         \
-    }                                                                                         \
-  } while (0)
-
-// The stream's cuBLAS handle (shared with matmul.cpp through Encoder::blas_handle).
-cublasHandle_t conv_blas_handle(cuda::Encoder& enc) {
-  if (!enc.blas_handle) {
-    cublasHandle_t h;
-    TANDEM_CONV_CUBLAS_CHECK(cublasCreate(&h));
-    TANDEM_CONV_CUBLAS_CHECK(cublasSetStream(h, enc.stream()));
-    enc.blas_handle = h;
-  }
-  return static_cast<cublasHandle_t>(enc.blas_handle);
-}
-
-bool conv_tf32_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("TANDEM_ENABLE_TF32");
-    return v && std::strcmp(v, "1") == 0;
-  }();
-  return on;
-}
 
 constexpr int kMaxConvDims = 8;
 
@@ -123,7 +95,7 @@ void Convolution::eval_gpu(const std::vector<array>& inputs, std::vector<array>&
   cublasComputeType_t compute;
   if (t == float32) {
     dt = CUDA_R_32F;
-    compute = conv_tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    compute = cuda::tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   } else if (t == float64) {
     dt = CUDA_R_64F;
     compute = CUBLAS_COMPUTE_64F;
@@ -143,7 +115,8 @@ void Convolution::eval_gpu(const std::vector<array>& inputs, std::vector<array>&
   }
   array in = inputs[0];
   array w = inputs[1];
-  if (in.dtype() != t || !in.flags().row_contiguous) in = cuda::contiguous_copy(enc, in, in.shape(), t);
+  if (in.dtype() != t || !in.flags().row_contiguous)
+    in = cuda::contiguous_copy(enc, in, in.shape(), t);
   if (w.dtype() != t || !w.flags().row_contiguous) w = cuda::contiguous_copy(enc, w, w.shape(), t);
 
   const int sp = in.ndim() - 2;
@@ -194,7 +167,7 @@ void Convolution::eval_gpu(const std::vector<array>& inputs, std::vector<array>&
   const void* alpha = t == float64 ? static_cast<const void*>(&one_d) : &one_f;
   const void* beta = t == float64 ? static_cast<const void*>(&zero_d) : &zero_f;
   const size_t isz = out.itemsize();
-  cublasHandle_t h = conv_blas_handle(enc);
+  cublasHandle_t h = cuda::blas_handle(enc);
   const char* W = static_cast<const char*>(enc.input(w));
   const char* X = static_cast<const char*>(enc.input(in));
   char* O = static_cast<char*>(po);
@@ -208,7 +181,7 @@ void Convolution::eval_gpu(const std::vector<array>& inputs, std::vector<array>&
   // column-major cols x cnt matrix (ld cols, op = N). Groups are the batch: W_g at g*cgo*cols,
   // A_g at g*cnt*cols, C_g at column offset g*cgo.
   auto gemm = [&](const char* A, int64_t r0, int64_t cnt) {
-    TANDEM_CONV_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+    TANDEM_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
         h, CUBLAS_OP_T, CUBLAS_OP_N, m, checked_int(cnt, "rows"), k, alpha, W, dt, k,
         static_cast<long long>(cgo) * g.cols, A, dt, k, static_cast<long long>(cnt) * g.cols, beta,
         O + static_cast<int64_t>(isz) * r0 * cout, dt, ldc, static_cast<long long>(cgo),

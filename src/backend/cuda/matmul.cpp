@@ -18,6 +18,7 @@
 
 #include "backend/common/blas_layout.h"
 #include "backend/cpu/strided.h"
+#include "backend/cuda/blas.h"
 #include "backend/cuda/copy.h"
 #include "backend/cuda/runtime.h"
 #include "primitives/primitives.h"
@@ -25,34 +26,6 @@
 namespace tandem {
 
 namespace {
-
-#define TANDEM_CUBLAS_CHECK(call)                                                             \
-  do {                                                                                        \
-    cublasStatus_t st_ = (call);                                                              \
-    if (st_ != CUBLAS_STATUS_SUCCESS) {                                                       \
-      throw std::runtime_error(std::string("[cuBLAS] ") + #call +                             \
-                               " failed: " + cublasGetStatusString(st_) + " at " + __FILE__ + \
-                               ":" + std::to_string(__LINE__) + ".");                         \
-    }                                                                                         \
-  } while (0)
-
-cublasHandle_t blas_handle(cuda::Encoder& enc) {
-  if (!enc.blas_handle) {
-    cublasHandle_t h;
-    TANDEM_CUBLAS_CHECK(cublasCreate(&h));
-    TANDEM_CUBLAS_CHECK(cublasSetStream(h, enc.stream()));
-    enc.blas_handle = h;
-  }
-  return static_cast<cublasHandle_t>(enc.blas_handle);
-}
-
-bool tf32_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("TANDEM_ENABLE_TF32");
-    return v && std::strcmp(v, "1") == 0;
-  }();
-  return on;
-}
 
 int to_int(int64_t v, const char* what) {
   if (v > INT_MAX || v < 0) {
@@ -72,7 +45,7 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   cublasComputeType_t compute;
   if (t == float32) {
     dt = CUDA_R_32F;
-    compute = tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    compute = cuda::tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   } else if (t == float64) {
     dt = CUDA_R_64F;
     compute = CUBLAS_COMPUTE_64F;
@@ -155,7 +128,7 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
                      : t == complex64 ? static_cast<const void*>(zero_c)
                                       : static_cast<const void*>(&zero_f);
   const size_t isz = out.itemsize();
-  cublasHandle_t h = blas_handle(enc);
+  cublasHandle_t h = cuda::blas_handle(enc);
   for (size_t o = 0; o < outer; ++o) {
     int64_t oa = 0, ob = 0, oc = 0;
     size_t rem = o;

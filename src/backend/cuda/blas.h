@@ -1,0 +1,47 @@
+// Copyright © 2026 Tandem authors.
+// cuBLAS helpers shared by the CUDA matmul and convolution kernels: status checks, the stream's
+// handle (kept in Encoder::blas_handle), and the TF32 switch (TANDEM_ENABLE_TF32=1).
+#pragma once
+
+#include <cublas_v2.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "backend/cuda/runtime.h"
+
+#define TANDEM_CUBLAS_CHECK(call)                                                             \
+  do {                                                                                        \
+    cublasStatus_t st_ = (call);                                                              \
+    if (st_ != CUBLAS_STATUS_SUCCESS) {                                                       \
+      throw std::runtime_error(std::string("[cuBLAS] ") + #call +                             \
+                               " failed: " + cublasGetStatusString(st_) + " at " + __FILE__ + \
+                               ":" + std::to_string(__LINE__) + ".");                         \
+    }                                                                                         \
+  } while (0)
+
+namespace tandem::cuda {
+
+/// The stream's cuBLAS handle, created on first use and bound to the stream.
+inline cublasHandle_t blas_handle(Encoder& enc) {
+  if (!enc.blas_handle) {
+    cublasHandle_t h;
+    TANDEM_CUBLAS_CHECK(cublasCreate(&h));
+    TANDEM_CUBLAS_CHECK(cublasSetStream(h, enc.stream()));
+    enc.blas_handle = h;
+  }
+  return static_cast<cublasHandle_t>(enc.blas_handle);
+}
+
+/// Whether float32 products may use TF32 tensor cores (only when the user asks).
+inline bool tf32_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("TANDEM_ENABLE_TF32");
+    return v && std::strcmp(v, "1") == 0;
+  }();
+  return on;
+}
+
+}  // namespace tandem::cuda
