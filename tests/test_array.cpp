@@ -95,6 +95,26 @@ TEST(ArrayConstruct, FromVectorAndIterator) {
   std::vector<double> w{0.5, 1.5};
   EXPECT_EQ(array(w, {2}).dtype(), float32);
   EXPECT_EQ(array(w, {2}, float64).to_vector<double>(), w);
+
+  // bool sources: std::vector<bool> has no data(), a bool pointer is a plain iterator.
+  std::vector<bool> vb{true, false, false, true};
+  array c(vb, {2, 2});
+  EXPECT_EQ(c.dtype(), bool_);
+  EXPECT_EQ(c.to_vector<bool>(), vb);
+  const bool raw[3] = {false, true, true};
+  array d(raw, {3});
+  EXPECT_EQ(d.dtype(), bool_);
+  EXPECT_EQ(d.to_vector<int>(), (std::vector<int>{0, 1, 1}));
+  EXPECT_EQ(array(vb.begin() + 1, {3}, float32).to_vector<float>(), (std::vector<float>{0, 0, 1}));
+
+  // The vector's size must match the shape.
+  try {
+    array bad(v, {4, 2});
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "[array] Vector size 6 does not match the size of the shape (8).");
+  }
+  EXPECT_EQ(array(std::vector<float>{}, {0, 3}).shape(), (Shape{0, 3}));
 }
 
 TEST(ArrayConstruct, EmptyArrays) {

@@ -453,7 +453,7 @@ DEVICE_TEST(IndexingDtypes, AllFamilies) {
       // Sum on bool is logical or, product is logical and.
       EXPECT_VALUES(scatter_add(a, idx({1, 1}), two, 1, device), (std::vector<double>{1, 1, 1, 0}),
                     (Shape{2, 2}));
-      EXPECT_VALUES(scatter_prod(a, idx({0}), make({0}, {1, 2, 1}, t), 1, device),
+      EXPECT_VALUES(scatter_prod(a, idx({0}), make({0, 0}, {1, 2, 1}, t), 1, device),
                     (std::vector<double>{0, 0, 0, 0}), (Shape{2, 2}));
       continue;
     }

@@ -9,6 +9,8 @@
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tandem/allocator.h"
@@ -49,7 +51,7 @@ class array {
  public:
   /// A 0-d array holding `val`.
   template <typename T>
-    requires detail::is_element_type_v<T>
+  requires detail::is_element_type_v<T>
   explicit array(T val, Dtype dtype = detail::default_dtype<T>());
 
   /// A 1-d array of the listed values.
@@ -62,10 +64,9 @@ class array {
   template <typename It>
   array(It data, Shape shape,
         Dtype dtype = detail::default_dtype<typename std::iterator_traits<It>::value_type>());
-  /// Copies from a vector.
+  /// Copies from a vector; its size must match the shape's.
   template <typename T>
-  array(const std::vector<T>& data, Shape shape, Dtype dtype = detail::default_dtype<T>())
-      : array(data.data(), std::move(shape), dtype) {}
+  array(const std::vector<T>& data, Shape shape, Dtype dtype = detail::default_dtype<T>());
 
   /// Wraps memory: takes ownership of `buffer`, freed by `deleter`.
   array(allocator::Buffer buffer, Shape shape, Dtype dtype,
@@ -240,8 +241,8 @@ size_t shape_size(const Shape& shape);
 // ---------------- template definitions ----------------
 
 template <typename T>
-  requires detail::is_element_type_v<T>
-array::array(T val, Dtype dtype) : desc_(std::make_shared<ArrayDesc>(Shape{}, dtype)) {
+requires detail::is_element_type_v<T> array::array(T val, Dtype dtype)
+    : desc_(std::make_shared<ArrayDesc>(Shape{}, dtype)) {
   static_assert(!std::is_pointer_v<T>, "tandem::array: pointer given as a scalar");
   init_from(&val, dtype_of<T>(), 1);
 }
@@ -267,8 +268,28 @@ template <typename It>
 array::array(It data, Shape shape, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
   using T = typename std::iterator_traits<It>::value_type;
-  std::vector<T> tmp(data, data + desc_->size);
-  init_from(tmp.data(), dtype_of<T>(), tmp.size());
+  // A plain buffer, not std::vector<T>: vector<bool> has no contiguous data().
+  const size_t n = desc_->size;
+  std::unique_ptr<T[]> tmp(new T[n == 0 ? 1 : n]);
+  std::copy_n(data, n, tmp.get());
+  init_from(tmp.get(), dtype_of<T>(), n);
+}
+
+template <typename T>
+array::array(const std::vector<T>& data, Shape shape, Dtype dtype)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  if (data.size() != desc_->size) {
+    throw std::invalid_argument("[array] Vector size " + std::to_string(data.size()) +
+                                " does not match the size of the shape (" +
+                                std::to_string(desc_->size) + ").");
+  }
+  if constexpr (std::is_same_v<T, bool>) {
+    std::unique_ptr<bool[]> tmp(new bool[data.empty() ? 1 : data.size()]);
+    std::copy(data.begin(), data.end(), tmp.get());
+    init_from(tmp.get(), bool_, data.size());
+  } else {
+    init_from(data.data(), dtype_of<T>(), data.size());
+  }
 }
 
 /// Copies the elements of an evaluated array into `dst` in row-major order, converting to dst_type.
