@@ -155,7 +155,9 @@ template <typename T>
 __global__ void arange_kernel(T* out, int64_t n, double start, double step) {
   for (int64_t i = cuda::global_thread(); i < n; i += cuda::grid_threads()) {
     // start + i * step in double, then converted (no accumulated rounding), as on the CPU.
-    out[i] = cuda::to_storage<T>(start + static_cast<double>(i) * step);
+    // convert (not a plain cast): double -> 8/16-bit integers wraps like the CPU's cast, where
+    // the device's conversion would saturate.
+    out[i] = cuda::convert<T>(start + static_cast<double>(i) * step);
   }
 }
 

@@ -37,12 +37,15 @@ struct MaxSum {
 };
 
 // Adds x to the running pair. m == -inf means "nothing yet" (exp(-inf - -inf) would be NaN);
-// -inf elements add nothing; a NaN makes the pair NaN for good.
+// -inf elements add nothing; a NaN makes the pair NaN for good. A +inf does too: the CPU (and
+// the composition exp(x - max) / sum) gives a row of NaN when the max is +inf (inf - inf in the
+// sum), whereas the online update would give 0 for the finite elements of threads that saw the
+// +inf and NaN for the others.
 template <typename A>
 __device__ inline void online_add(MaxSum<A>& p, A x) {
-  if (x != x) {
-    p.m = x;
-    p.s = x;
+  if (x != x || x == A(INFINITY)) {
+    p.m = A(NAN);
+    p.s = A(NAN);
   } else if (x > p.m) {
     p.s = (p.m == -INFINITY ? A(0) : p.s * exp(p.m - x)) + A(1);
     p.m = x;

@@ -80,12 +80,20 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
     cuda::set_evaluated(outputs);
     return;
   }
+  // cuBLAS takes the batch strides as given, but a negative one (a batch axis reversed by a
+  // slice) is outside what its documentation covers: such operands are copied too.
+  auto negative_batch_stride = [](const array& x) {
+    for (int d = 0; d + 2 < x.ndim(); ++d) {
+      if (x.shape()[d] > 1 && x.strides()[d] < 0) return true;
+    }
+    return false;
+  };
   blas::MatLayout la, lb;
-  if (!blas::matrix_layout(a, la)) {
+  if (!blas::matrix_layout(a, la) || negative_batch_stride(a)) {
     a = cuda::contiguous_copy(enc, a);
     blas::matrix_layout(a, la);
   }
-  if (!blas::matrix_layout(b, lb)) {
+  if (!blas::matrix_layout(b, lb) || negative_batch_stride(b)) {
     b = cuda::contiguous_copy(enc, b);
     blas::matrix_layout(b, lb);
   }

@@ -358,7 +358,9 @@ void Reduce::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
     if (red) ++k;
     int64_t e = in.shape()[d];
     if (e == 1) continue;
-    if (!g.empty() && g.back().reduced == red) {
+    // The kernels hold extents in int32 (StridedArgs): a group stops before it would pass
+    // INT32_MAX, and the next dim of the same kind starts a new group.
+    if (!g.empty() && g.back().reduced == red && g.back().extent * e <= int64_t(INT32_MAX)) {
       g.back().extent *= e;
     } else {
       g.push_back({e, red});

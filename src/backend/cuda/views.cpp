@@ -42,16 +42,27 @@ void Copy::eval_gpu(const std::vector<array>& inputs, std::vector<array>& output
   cuda::set_evaluated(outputs);
 }
 
+namespace {
+// Make `out` a row-major view of the row-contiguous `src`, with the flags of out's own shape (as
+// the CPU's Reshape): src's flags can be wrong for it (a (6,) array is also column-major, its
+// (2, 3) reshape is not; contiguous(x, allow_col_major) trusts the flag).
+void share_row_major(const array& src, array& out) {
+  Strides st = row_major_strides(out.shape());
+  size_t ds;
+  array::Flags f = layout::flags_of(out.shape(), st, ds);
+  out.copy_shared_buffer(src, st, f, ds);
+}
+}  // namespace
+
 void Reshape::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& in = inputs[0];
   array& out = outputs[0];
   if (in.flags().row_contiguous) {
-    out.copy_shared_buffer(in, row_major_strides(out.shape()), in.flags(), in.data_size());
+    share_row_major(in, out);
   } else {
     // Strided input: copy to row-major order, which is the element order of the new shape.
     auto& enc = cuda::encoder(stream());
-    array tmp = cuda::contiguous_copy(enc, in);
-    out.copy_shared_buffer(tmp, row_major_strides(out.shape()), tmp.flags(), tmp.data_size());
+    share_row_major(cuda::contiguous_copy(enc, in), out);
   }
   cuda::set_evaluated(outputs);
 }
