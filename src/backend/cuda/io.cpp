@@ -31,7 +31,7 @@ namespace tandem {
 namespace {
 
 constexpr size_t kChunk = size_t(16) << 20;       // bytes per staged piece of a file
-constexpr size_t kMinBlock = size_t(64) << 10;    // smallest pinned block
+constexpr size_t kMinBlock = size_t(256) << 10;   // smallest pinned block
 constexpr size_t kPoolLimit = size_t(128) << 20;  // pinned bytes the pool may hold
 
 class StagingPool {
