@@ -381,10 +381,10 @@ __global__ void hadamard_rows_kernel(const T* in, T* out, int64_t rows, int len,
     for (int e = threadIdx.x; e < total; e += blockDim.x)
       s[e] = static_cast<C>(cuda::to_compute(src[e]));
     __syncthreads();
-    const int half = n / 2, pairs = nr * m * half;
+    const int hn = n / 2, pairs = nr * m * hn;
     for (int h = 1; h < n; h <<= 1) {
       for (int p = threadIdx.x; p < pairs; p += blockDim.x) {
-        const int v = p / half, r = p - v * half;
+        const int v = p / hn, r = p - v * hn;
         const int i = v * n + (r / h) * 2 * h + (r & (h - 1));
         const C a = s[i], b = s[i + h];
         s[i] = a + b;
@@ -622,7 +622,7 @@ void QuantizedMatmul::eval_gpu(const std::vector<array>& inputs, std::vector<arr
   }
 
   // GEMM path: dequantized tiles of W and cuBLAS.
-  const bool half = t != float32;
+  const bool is16 = t != float32;
   const cudaDataType dt = t == float32 ? CUDA_R_32F : (t == float16 ? CUDA_R_16F : CUDA_R_16BF);
   const cublasComputeType_t compute =
       t == float32 && cuda::tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
@@ -631,7 +631,7 @@ void QuantizedMatmul::eval_gpu(const std::vector<array>& inputs, std::vector<arr
   array tile = cuda::scratch(enc, static_cast<size_t>(tile_rows * cols), t);
   char* Tp = static_cast<char*>(enc.input(tile));
   // No-transpose tiles of a 16-bit product accumulate in float32.
-  const bool f32_acc = !transpose_ && n_tiles > 1 && half;
+  const bool f32_acc = !transpose_ && n_tiles > 1 && is16;
   std::optional<array> acc;
   if (f32_acc) acc = cuda::scratch(enc, static_cast<size_t>(M * N), float32);
   const float one = 1.0f, zero = 0.0f;
