@@ -361,6 +361,31 @@ DEVICE_TEST(Quantize, ConstantAndZeroGroups) {
   EXPECT_ARRAY_CLOSE(dequantize(q[0], q[1], q[2], 64, 4, device), w, Shape{2, 64}, 0.0, 0.0);
 }
 
+// A NaN element is skipped by the group's min/max and gets code 0 without disturbing its
+// neighbours' bits (the conversion of NaN itself would be undefined): the words equal those of
+// the same group with that element at the bias (code 0).
+DEVICE_TEST(Quantize, NanElementGetsCodeZero) {
+  for (int bits : all_bits()) {
+    SCOPED_TRACE("bits " + std::to_string(bits));
+    std::vector<float> v(64);
+    for (int i = 0; i < 64; ++i)
+      v[i] = static_cast<float>(i % 32) * 0.1f - (i < 32 ? 0.0f : 2.0f);
+    std::vector<float> on_bias = v;
+    v[5] = v[40] = NAN;
+    auto q = quantize(array(v.begin(), {1, 64}, float32), 32, bits, device);
+    auto biases = q[2].to_vector<float>();
+    on_bias[5] = biases[0];
+    on_bias[40] = biases[1];
+    auto r = quantize(array(on_bias.begin(), {1, 64}, float32), 32, bits, device);
+    EXPECT_EQ(q[0].to_vector<uint32_t>(), r[0].to_vector<uint32_t>());
+    EXPECT_EQ(q[1].to_vector<float>(), r[1].to_vector<float>());
+    EXPECT_EQ(biases, r[2].to_vector<float>());
+    auto words = q[0].to_vector<uint32_t>();
+    EXPECT_EQ(host_code(words, 2 * bits, 0, 5, bits), 0u);
+    EXPECT_EQ(host_code(words, 2 * bits, 0, 40, bits), 0u);
+  }
+}
+
 // ============================== quantized_matmul ==============================
 
 namespace {

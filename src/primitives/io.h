@@ -32,6 +32,11 @@ class Load : public Primitive {
     return o && o->reader_ == reader_ && o->offset_ == offset_ && o->shape_ == shape_ &&
            o->dtype_ == dtype_ && o->swap_ == swap_;
   }
+  /// Reads bytes [begin, begin + n) of the array from the file into `dst` and puts them in the
+  /// host's byte order (begin and n must be multiples of 8, or reach the end). Shared by both
+  /// kernels: the CPU reads the whole array into its output, the GPU stages pieces through pinned
+  /// host memory. Defined in backend/cpu/io.cpp.
+  void read(char* dst, size_t begin, size_t n) const;
   const std::shared_ptr<io::Reader>& reader() const { return reader_; }
   size_t offset() const { return offset_; }
   bool swap_endianness() const { return swap_; }

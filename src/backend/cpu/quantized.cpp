@@ -157,8 +157,10 @@ void quantize_group(const T* w, int gs, uint32_t* wq, T* scale_out, T* bias_out)
   for (int b = 0; b < gs / 32; ++b) {
     for (int j = 0; j < 32; ++j) {
       float q = std::rint((static_cast<float>(w[b * 32 + j]) - bias) / scale);
-      q = std::min(std::max(q, 0.0f), kBins);  // NaN -> 0
-      codes[j] = static_cast<uint32_t>(q);
+      q = std::min(std::max(q, 0.0f), kBins);
+      // NaN (which passes the clamp) gets code 0: converting it is undefined and gives 0 or
+      // 0xffffffff depending on the instruction set, which would spill into the neighbours.
+      codes[j] = q == q ? static_cast<uint32_t>(q) : 0u;
     }
     pack32<BITS>(codes, wq + b * BITS);
   }
