@@ -128,7 +128,10 @@ std::string json_escape(const std::string& s) {
 class JsonLine {
  public:
   JsonLine& str(const std::string& k, const std::string& v) {
-    return raw(k, "\"" + json_escape(v) + "\"");
+    std::string quoted(1, '"');
+    quoted += json_escape(v);
+    quoted += '"';
+    return raw(k, quoted);
   }
   JsonLine& num(const std::string& k, double v, int digits = 4) {
     if (!std::isfinite(v)) return raw(k, "null");
@@ -150,7 +153,10 @@ class JsonLine {
  private:
   JsonLine& raw(const std::string& k, const std::string& v) {
     if (!body_.empty()) body_ += ", ";
-    body_ += "\"" + json_escape(k) + "\": " + v;
+    body_ += '"';  // piece by piece: GCC 12 warns (-Wrestrict, falsely) on "\"" + std::string
+    body_ += json_escape(k);
+    body_ += "\": ";
+    body_ += v;
     return *this;
   }
   std::string body_;
