@@ -900,3 +900,50 @@ TEST(GpuParity, LinalgEighAndEig) {
   }
   EXPECT_MATCHES_CPU([&](Device d) { return la::eigvalsh(zeros({2, 0, 0}), "L", d); });
 }
+
+TEST(GpuParity, LinalgDerivativesAndVmap) {
+  // The derivative rules (primitives/rules_linalg.cpp) run their ops on the forward's device.
+  array a = la_square({3}, 4, 1100, float64);
+  array g = la_general({3, 4, 4}, 1101, float64);
+  array spd = la_spd({3}, 4, 1102, float64);
+  const double tol = 1000.0;
+  EXPECT_MATCHES_CPU(
+      [&](Device d) { return grad([&](const array& x) { return sum(la::inv(x, d), d); })(a); },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(la::slogdet(x, d).second, d); })(a);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) { return grad([&](const array& x) { return sum(la::solve(x, g, d), d); })(a); },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(la::cholesky(x, false, d), d); })(spd);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(la::eigvalsh(x, "L", d), d); })(g);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(la::svd(x, false, d)[0], d); })(g);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(square(la::qr(x, d).second, d), d); })(g);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) { return vmap([&](const array& x) { return la::inv(x, d); })(a); }, tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return vmap([&](const array& x) { return la::det(x, d); },
+                    2)(moveaxis(a, 0, 2, Device::cpu));
+      },
+      tol);
+}

@@ -14,7 +14,7 @@
 // (one call per kChunk matrices): cuBLAS getrfBatched / getrsBatched (inverse, solve, square lu),
 // trsmBatched (triangular solves and inverses), cuSOLVER potrfBatched, gesvdjBatched (Jacobi SVD)
 // and syevjBatched (Jacobi eigh). Larger matrices loop over the batch on the stream with one
-// workspace per call: Xgetrf / Xgetrs, trsm, Xpotrf, geqrf / orgqr, Xgesvd (on the transpose when
+// workspace per call: getrf / getrs, trsm, Xpotrf, geqrf / orgqr, Xgesvd (on the transpose when
 // the matrix is wide: gesvd needs M >= N), Xsyevd and Xgeev. QR has no batched path (cuSOLVER
 // has no batched orgqr). The choice depends on the matrix size only, never on the batch size,
 // so a matrix gives the same result alone or in a batch (vmap against a loop).
@@ -25,11 +25,11 @@
 // ops copy the per-matrix status words to the host after queueing their work and wait for the
 // stream (one cudaStreamSynchronize per op call: it drains the stream, so the host cannot run
 // ahead of the GPU across these ops; the cost is the queued work plus a round trip of ~10-20
-// us). Eig waits anyway: Xgeev is a hybrid host/device routine with a host workspace. SVD and
-// eigh do not wait: a matrix whose solver reports failure (no convergence within the Jacobi
-// sweeps or QR iterations; in practice only NaN/inf inputs) gets NaN in all of its outputs
-// instead of the CPU's exception. Host workspaces of 64-bit cuSOLVER routines are released
-// only after the stream has finished (HostWork).
+// us). Eig waits as well (Xgeev also takes a host workspace). SVD and eigh do not wait: a
+// matrix whose solver reports failure (no convergence within the Jacobi sweeps or the QR
+// iterations, which finite inputs rarely cause) gets NaN in all of its outputs instead of the
+// CPU's exception. Host workspaces of 64-bit cuSOLVER routines are released only after the
+// stream has finished (HostWork).
 #include <cublas_v2.h>
 #include <cusolverDn.h>
 
@@ -74,6 +74,9 @@ struct Lib;
     static constexpr auto getrs_batched = cublas##p##getrsBatched;                       \
     static constexpr auto trsm = cublas##p##trsm;                                        \
     static constexpr auto trsm_batched = cublas##p##trsmBatched;                         \
+    static constexpr auto getrf_size = cusolverDn##p##getrf_bufferSize;                  \
+    static constexpr auto getrf = cusolverDn##p##getrf;                                  \
+    static constexpr auto getrs = cusolverDn##p##getrs;                                  \
     static constexpr auto potrf_batched = cusolverDn##p##potrfBatched;                   \
     static constexpr auto geqrf_size = cusolverDn##p##geqrf_bufferSize;                  \
     static constexpr auto geqrf = cusolverDn##p##geqrf;                                  \
@@ -151,15 +154,14 @@ __global__ void poison_kernel(const int* info, T* data, int64_t per, int64_t tot
 // LAPACK pivots (1-based, k per matrix) into the 0-based pivots and the row indices P with
 // a = (L U)[P], as lu_kernel of backend/cpu/linalg.cpp. One thread per matrix (the row swaps are
 // sequential); `rows` is scratch of m per matrix.
-template <typename P>
-__global__ void lu_pivots_kernel(const P* ipiv, int k, int m, int64_t count, uint32_t* piv,
+__global__ void lu_pivots_kernel(const int* ipiv, int k, int m, int64_t count, uint32_t* piv,
                                  uint32_t* perm, int* rows) {
   for (int64_t b = cuda::global_thread(); b < count; b += cuda::grid_threads()) {
     int* r = rows + b * m;
     for (int i = 0; i < m; ++i)
       r[i] = i;
     for (int i = 0; i < k; ++i) {
-      const int p = static_cast<int>(ipiv[b * k + i]) - 1;
+      const int p = ipiv[b * k + i] - 1;
       piv[b * k + i] = static_cast<uint32_t>(p);
       if (p >= 0 && p < m) {
         const int t = r[i];
@@ -388,8 +390,9 @@ void dispatch_real(Dtype t, const char* op, F&& f) {
 
 // LU factors with partial pivoting, in place, of `count` column-major m x n matrices at wa
 // (packed, leading dimension m); status words (LAPACK's info) in `info`. Keeps the pivots (k per
-// matrix, 1-based: int32 from cuBLAS, int64 from cuSOLVER) and, for the batched path, the
-// matrices' addresses.
+// matrix, 1-based int32) and, for the batched path, the matrices' addresses. The loop uses the
+// 32-bit getrf: its 64-bit sibling Xgetrf was reported to return wrong pivots for singular
+// matrices (pytorch/pytorch#53879), and one pivot type serves both paths.
 struct LU {
   bool batched{false};
   std::optional<array> piv;
@@ -401,11 +404,11 @@ LU lu_inplace(Encoder& enc, T* wa, int m, int n, int64_t count, int* info) {
   LU lu;
   const int k = std::min(m, n);
   const int64_t stride = static_cast<int64_t>(m) * n;
+  lu.piv = workspace(enc, count * k, int32);
+  int* piv = ptr<int>(enc, *lu.piv);
   if (m == n && n <= kSmall) {
     lu.batched = true;
-    lu.piv = workspace(enc, count * n, int32);
     lu.ptrs = pointer_array(enc, wa, stride, count);
-    int* piv = ptr<int>(enc, *lu.piv);
     T** pa = static_cast<T**>(enc.input(*lu.ptrs));
     cublasHandle_t h = cuda::blas_handle(enc);
     for_chunks(count, [&](int64_t c0, int cnt) {
@@ -414,19 +417,14 @@ LU lu_inplace(Encoder& enc, T* wa, int m, int n, int64_t count, int* info) {
     });
     return lu;
   }
-  lu.piv = workspace(enc, count * k, int64);
-  auto* piv = ptr<int64_t>(enc, *lu.piv);
   auto& s = cuda::solver(enc);
-  size_t dbytes = 0, hbytes = 0;
-  TANDEM_CUSOLVER_CHECK(cusolverDnXgetrf_bufferSize(s.handle, s.params, m, n, Lib<T>::dtype, wa, m,
-                                                    Lib<T>::dtype, &dbytes, &hbytes));
-  array ws = workspace(enc, static_cast<int64_t>(dbytes), uint8);
-  void* dw = enc.input(ws);
-  HostWork hw(enc, hbytes);
+  int lwork = 0;
+  TANDEM_CUSOLVER_CHECK(Lib<T>::getrf_size(s.handle, m, n, wa, m, &lwork));
+  array ws_arr = workspace(enc, std::max(lwork, 1), dtype_t<T>());
+  T* ws = ptr<T>(enc, ws_arr);
   for (int64_t b = 0; b < count; ++b) {
-    TANDEM_CUSOLVER_CHECK(cusolverDnXgetrf(s.handle, s.params, m, n, Lib<T>::dtype, wa + b * stride,
-                                           m, piv + b * k, Lib<T>::dtype, dw, dbytes, hw.data(),
-                                           hw.size(), info + b));
+    TANDEM_CUSOLVER_CHECK(
+        Lib<T>::getrf(s.handle, m, n, wa + b * stride, m, ws, piv + b * k, info + b));
     enc.count_op();
   }
   return lu;
@@ -437,29 +435,27 @@ LU lu_inplace(Encoder& enc, T* wa, int m, int n, int64_t count, int* info) {
 template <typename T>
 void lu_solve(Encoder& enc, LU& lu, T* wa, T* wb, int n, int nrhs, int64_t count) {
   const int64_t sa = static_cast<int64_t>(n) * n, sb = static_cast<int64_t>(n) * nrhs;
+  const int* piv = ptr<int>(enc, *lu.piv);
   if (lu.batched) {
     array bp = pointer_array(enc, wb, sb, count);
     T** pb = static_cast<T**>(enc.input(bp));
     T** pa = static_cast<T**>(enc.input(*lu.ptrs));
-    const int* piv = ptr<int>(enc, *lu.piv);
     cublasHandle_t h = cuda::blas_handle(enc);
     for_chunks(count, [&](int64_t c0, int cnt) {
       int arg_info = 0;
       TANDEM_CUBLAS_CHECK(Lib<T>::getrs_batched(h, CUBLAS_OP_N, n, nrhs, pa + c0, n, piv + c0 * n,
                                                 pb + c0, n, &arg_info, cnt));
       enc.count_op();
-      check_internal(arg_info, "cublasgetrsBatched");
+      check_internal(arg_info, "cublas<t>getrsBatched");
     });
     return;
   }
-  const auto* piv = ptr<int64_t>(enc, *lu.piv);
   auto& s = cuda::solver(enc);
   array arg_info = workspace(enc, 1, int32);  // getrs reports only invalid arguments
   int* ai = ptr<int>(enc, arg_info);
   for (int64_t b = 0; b < count; ++b) {
-    TANDEM_CUSOLVER_CHECK(cusolverDnXgetrs(s.handle, s.params, CUBLAS_OP_N, n, nrhs, Lib<T>::dtype,
-                                           wa + b * sa, n, piv + b * n, Lib<T>::dtype, wb + b * sb,
-                                           n, ai));
+    TANDEM_CUSOLVER_CHECK(Lib<T>::getrs(s.handle, CUBLAS_OP_N, n, nrhs, wa + b * sa, n, piv + b * n,
+                                        wb + b * sb, n, ai));
     enc.count_op();
   }
 }
@@ -841,8 +837,8 @@ void lu_gpu(Encoder& enc, const array& a, std::vector<array>& outs) {
   const dim3 grid(cuda::blocks_for(count)), block(cuda::kThreads);
   if (k == 0) {
     // No pivots; P is the identity.
-    cuda::launch(enc, "linalg_lu_pivots", lu_pivots_kernel<int>, grid, block, 0, nullptr, 0, m,
-                 count, po, ro, rows);
+    cuda::launch(enc, "linalg_lu_pivots", lu_pivots_kernel, grid, block, 0, nullptr, 0, m, count,
+                 po, ro, rows);
     return;
   }
   const Dtype t = dtype_t<T>();
@@ -853,13 +849,8 @@ void lu_gpu(Encoder& enc, const array& a, std::vector<array>& outs) {
   // info > 0 (an exactly zero pivot: a singular matrix) is not an error here.
   LU lu = lu_inplace(enc, wa, m, n, count, info);
   store(enc, wa, mn, m, lo, m, n, count);
-  if (lu.batched) {
-    cuda::launch(enc, "linalg_lu_pivots", lu_pivots_kernel<int>, grid, block, 0,
-                 ptr<int>(enc, *lu.piv), k, m, count, po, ro, rows);
-  } else {
-    cuda::launch(enc, "linalg_lu_pivots", lu_pivots_kernel<int64_t>, grid, block, 0,
-                 ptr<int64_t>(enc, *lu.piv), k, m, count, po, ro, rows);
-  }
+  cuda::launch(enc, "linalg_lu_pivots", lu_pivots_kernel, grid, block, 0, ptr<int>(enc, *lu.piv), k,
+               m, count, po, ro, rows);
 }
 
 template <typename T>
