@@ -1,7 +1,8 @@
 // Copyright © 2026 Tandem authors.
 // GPU kernels of the linear algebra primitives (primitives/linalg.h) through cuSOLVER and cuBLAS,
 // with the semantics of the CPU kernels (backend/cpu/linalg.cpp): the same outputs, shapes,
-// triangles read and zeroed, pivot formats, orderings and error messages.
+// triangles read and zeroed, pivot formats, orderings and error messages (the messages come from
+// backend/common/linalg_errors.h, shared with the CPU).
 //
 // Layout. Each call first copies the input matrices (any strides, broadcast batches, any of the
 // two float dtypes) into packed column-major workspaces (one strided-copy kernel for the whole
@@ -45,6 +46,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/common/linalg_errors.h"
 #include "backend/cuda/blas.h"
 #include "backend/cuda/copy.h"
 #include "backend/cuda/indexing.cuh"
@@ -343,13 +345,7 @@ class HostWork {
   size_t size_;
 };
 
-std::string batch_note(int64_t b, int64_t count) {
-  return count > 1 ? " (matrix " + std::to_string(b) + " of the batch)" : "";
-}
-
-[[noreturn]] void fail(const std::string& op, const std::string& msg, int64_t b, int64_t count) {
-  throw std::runtime_error("[" + op + "] " + msg + batch_note(b, count) + ".");
-}
+using linalg_errors::fail;
 
 void check_internal(int info, const char* routine) {
   if (info < 0) {
@@ -502,14 +498,7 @@ void check_singular(Encoder& enc, const int* info, int64_t count, const char* op
   auto [b, v] = first_failure(enc, info, count);
   if (b < 0) return;
   check_internal(v, tri ? "trsm" : "getrf");
-  if (tri) {
-    fail(op, "The matrix is singular: diagonal element " + std::to_string(v - 1) + " is zero", b,
-         count);
-  }
-  fail(
-      op,
-      "The matrix is singular: pivot " + std::to_string(v - 1) + " of its LU factorisation is zero",
-      b, count);
+  fail(op, tri ? linalg_errors::zero_diagonal(v) : linalg_errors::zero_pivot(v), b, count);
 }
 
 // ---------------- the primitives ----------------
@@ -582,10 +571,7 @@ void cholesky_gpu(Encoder& enc, const array& a, array& out, bool upper) {
   auto [b, v] = first_failure(enc, info, count);
   if (b < 0) return;
   check_internal(v, "potrf");
-  fail("linalg::cholesky",
-       "The matrix is not positive definite (its leading minor of order " + std::to_string(v) +
-           " is not positive)",
-       b, count);
+  fail("linalg::cholesky", linalg_errors::not_positive_definite(v), b, count);
 }
 
 template <typename T>
@@ -820,7 +806,7 @@ void eig_gpu(Encoder& enc, const array& a, std::vector<array>& outs, bool vector
   auto [b, v] = first_failure(enc, info, count);
   if (b < 0) return;
   check_internal(v, "geev");
-  fail("linalg::eig", "The eigenvalue algorithm did not converge", b, count);
+  fail("linalg::eig", linalg_errors::no_convergence(), b, count);
 }
 
 template <typename T>
