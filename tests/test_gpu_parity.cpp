@@ -13,10 +13,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <functional>
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness.h"
@@ -195,10 +197,12 @@ TEST(GpuParity, PartitionIsAValidPartition) {
       for (int kth : {0, n / 3, n - 1}) {
         SCOPED_TRACE(dtype_name(t) + " axis " + std::to_string(axis) + " kth " +
                      std::to_string(kth));
-        EXPECT_MATCHES_CPU([&](Device d) { return take(partition(x, kth, axis, d), kth, axis, d); });
-        EXPECT_MATCHES_CPU([&](Device d) { return sort(partition(x, kth, axis, d), axis, d); });
         EXPECT_MATCHES_CPU(
-            [&](Device d) { return take(take_along_axis(x, argpartition(x, kth, axis, d), axis, d), kth, axis, d); });
+            [&](Device d) { return take(partition(x, kth, axis, d), kth, axis, d); });
+        EXPECT_MATCHES_CPU([&](Device d) { return sort(partition(x, kth, axis, d), axis, d); });
+        EXPECT_MATCHES_CPU([&](Device d) {
+          return take(take_along_axis(x, argpartition(x, kth, axis, d), axis, d), kth, axis, d);
+        });
         for (auto& d : gpus()) {
           array p = partition(x, kth, axis, d);
           array g = take_along_axis(x, argpartition(x, kth, axis, d), axis, d);
@@ -248,15 +252,19 @@ TEST(GpuParity, ScansAllOpsAndDtypes) {
   // Rows spanning several tiles, long rows split into chunks over blocks, short rows (a thread
   // per row), few long columns (transposed into rows), a 1-d array.
   std::vector<C> cases{{{5, 3000}, 1}, {{2, 40000}, 1}, {{7, 10}, 1},
-                       {{3000, 5}, 0}, {{70, 300}, 0}, {{9}, 0}};
+                       {{3000, 5}, 0}, {{70, 300}, 0},  {{9}, 0}};
   using ScanFn = std::function<array(const array&, int, bool, bool, Device)>;
   std::vector<std::pair<std::string, ScanFn>> fns{
-      {"cumsum", [](const array& a, int ax, bool r, bool i, Device d) { return cumsum(a, ax, r, i, d); }},
-      {"cumprod", [](const array& a, int ax, bool r, bool i, Device d) { return cumprod(a, ax, r, i, d); }},
-      {"cummax", [](const array& a, int ax, bool r, bool i, Device d) { return cummax(a, ax, r, i, d); }},
-      {"cummin", [](const array& a, int ax, bool r, bool i, Device d) { return cummin(a, ax, r, i, d); }},
-      {"logcumsumexp",
-       [](const array& a, int ax, bool r, bool i, Device d) { return logcumsumexp(a, ax, r, i, d); }},
+      {"cumsum",
+       [](const array& a, int ax, bool r, bool i, Device d) { return cumsum(a, ax, r, i, d); }},
+      {"cumprod",
+       [](const array& a, int ax, bool r, bool i, Device d) { return cumprod(a, ax, r, i, d); }},
+      {"cummax",
+       [](const array& a, int ax, bool r, bool i, Device d) { return cummax(a, ax, r, i, d); }},
+      {"cummin",
+       [](const array& a, int ax, bool r, bool i, Device d) { return cummin(a, ax, r, i, d); }},
+      {"logcumsumexp", [](const array& a, int ax, bool r, bool i,
+                          Device d) { return logcumsumexp(a, ax, r, i, d); }},
   };
   uint32_t seed = 60;
   for (Dtype t : tandem_test::all_dtypes()) {
@@ -271,9 +279,10 @@ TEST(GpuParity, ScansAllOpsAndDtypes) {
           if (name == "cumsum") return rnd(c.shape, t, seed, -3, 3);  // exact sums
           if (name == "cumprod") {
             // Powers of two: exact products (integers wrap identically).
-            auto v = pick(n, is_unsigned_or_bool(t) ? std::vector<double>{1, 2}
-                             : is_float_or_complex(t) ? std::vector<double>{-1, 1, 2, 0.5}
-                                                      : std::vector<double>{-1, 1, 2},
+            auto v = pick(n,
+                          is_unsigned_or_bool(t)   ? std::vector<double>{1, 2}
+                          : is_float_or_complex(t) ? std::vector<double>{-1, 1, 2, 0.5}
+                                                   : std::vector<double>{-1, 1, 2},
                           seed);
             return of(v, c.shape, t);
           }
@@ -303,8 +312,12 @@ TEST(GpuParity, ScanLayouts) {
   array x = rnd({6, 40, 9}, float32, 80, -3, 3);
   for (int axis : {0, 1, 2}) {
     SCOPED_TRACE("axis " + std::to_string(axis));
-    EXPECT_MATCHES_CPU([&](Device d) { return cumsum(transpose(x, {2, 0, 1}), axis, false, true, d); });
-    EXPECT_MATCHES_CPU([&](Device d) { return cummax(slice(x, {0, 1, 0}, {6, 40, 9}, {1, 3, 2}), axis, true, false, d); });
+    EXPECT_MATCHES_CPU([&](Device d) {
+      return cumsum(transpose(x, {2, 0, 1}), axis, false, true, d);
+    });
+    EXPECT_MATCHES_CPU([&](Device d) {
+      return cummax(slice(x, {0, 1, 0}, {6, 40, 9}, {1, 3, 2}), axis, true, false, d);
+    });
   }
   EXPECT_MATCHES_CPU([&](Device d) { return cumsum(x, true, true, d); });
   array h = make(rnd_ints(5000, 0, 3, 81), {5000}, float16);
@@ -337,7 +350,9 @@ TEST(GpuParity, GatherAndTake) {
     EXPECT_MATCHES_CPU([&](Device d) { return take(a, idx, d); });
     // Non-contiguous sources: transposed, strided, broadcast.
     EXPECT_MATCHES_CPU([&](Device d) { return take(transpose(a), idx, 1, d); });
-    EXPECT_MATCHES_CPU([&](Device d) { return take(slice(a, {1, 0}, {50, 37}, {2, 3}), idx, 0, d); });
+    EXPECT_MATCHES_CPU([&](Device d) {
+      return take(slice(a, {1, 0}, {50, 37}, {2, 3}), idx, 0, d);
+    });
     EXPECT_MATCHES_CPU([&](Device d) {
       return take(broadcast_to(slice(a, {0, 0}, {1, 37}), {6, 37}), idx, 1, d);
     });
@@ -364,14 +379,18 @@ TEST(GpuParity, ScatterAllOpsWithDuplicates) {
   std::vector<std::pair<std::string, ScatterFn>> fns{
       {"scatter", [](const array& a, const std::vector<array>& i, const array& u,
                      const std::vector<int>& ax, Device d) { return scatter(a, i, u, ax, d); }},
-      {"scatter_add", [](const array& a, const std::vector<array>& i, const array& u,
-                         const std::vector<int>& ax, Device d) { return scatter_add(a, i, u, ax, d); }},
-      {"scatter_prod", [](const array& a, const std::vector<array>& i, const array& u,
-                          const std::vector<int>& ax, Device d) { return scatter_prod(a, i, u, ax, d); }},
-      {"scatter_max", [](const array& a, const std::vector<array>& i, const array& u,
-                         const std::vector<int>& ax, Device d) { return scatter_max(a, i, u, ax, d); }},
-      {"scatter_min", [](const array& a, const std::vector<array>& i, const array& u,
-                         const std::vector<int>& ax, Device d) { return scatter_min(a, i, u, ax, d); }},
+      {"scatter_add",
+       [](const array& a, const std::vector<array>& i, const array& u, const std::vector<int>& ax,
+          Device d) { return scatter_add(a, i, u, ax, d); }},
+      {"scatter_prod",
+       [](const array& a, const std::vector<array>& i, const array& u, const std::vector<int>& ax,
+          Device d) { return scatter_prod(a, i, u, ax, d); }},
+      {"scatter_max",
+       [](const array& a, const std::vector<array>& i, const array& u, const std::vector<int>& ax,
+          Device d) { return scatter_max(a, i, u, ax, d); }},
+      {"scatter_min",
+       [](const array& a, const std::vector<array>& i, const array& u, const std::vector<int>& ax,
+          Device d) { return scatter_min(a, i, u, ax, d); }},
   };
   for (Dtype t : tandem_test::all_dtypes()) {
     for (auto& [name, fn] : fns) {
@@ -383,9 +402,10 @@ TEST(GpuParity, ScatterAllOpsWithDuplicates) {
         for (auto e : shape)
           n *= e;
         if (prod) {
-          return of(pick(n, is_unsigned_or_bool(t) ? std::vector<double>{1, 2}
-                              : is_float_or_complex(t) ? std::vector<double>{-1, 2, 0.5}
-                                                       : std::vector<double>{-1, 2, 3},
+          return of(pick(n,
+                         is_unsigned_or_bool(t)   ? std::vector<double>{1, 2}
+                         : is_float_or_complex(t) ? std::vector<double>{-1, 2, 0.5}
+                                                  : std::vector<double>{-1, 2, 3},
                          seed++),
                     shape, t);
         }
@@ -445,24 +465,30 @@ TEST(GpuParity, SliceUpdateAllOps) {
   for (Dtype t : tandem_test::all_dtypes()) {
     for (auto& [name, fn] : fns) {
       SCOPED_TRACE(name + " " + dtype_name(t));
-      const bool nans = (name == "slice_update_max" || name == "slice_update_min") && t != complex64;
+      const bool nans =
+          (name == "slice_update_max" || name == "slice_update_min") && t != complex64;
       array src = transpose(rnd({12, 9}, t, seed++, -9, 9, nans));  // (9,12), non-contiguous
       array u = rnd({4, 3}, t, seed++, -9, 9, nans);
       // Strided and reversed windows; a broadcast update; a transposed update.
       EXPECT_MATCHES_CPU([&](Device d) { return fn(src, u, {1, 0}, {9, 12}, {2, 4}, d); });
       EXPECT_MATCHES_CPU([&](Device d) { return fn(src, u, {8, 11}, {0, 0}, {-2, -4}, d); });
-      EXPECT_MATCHES_CPU(
-          [&](Device d) { return fn(src, slice(u, {0, 0}, {1, 3}), {1, 0}, {9, 12}, {2, 4}, d); });
-      EXPECT_MATCHES_CPU(
-          [&](Device d) { return fn(src, transpose(rnd({3, 4}, t, seed, -9, 9)), {0, 0}, {4, 3}, {1, 1}, d); });
-      EXPECT_MATCHES_CPU(
-          [&](Device d) { return fn(src, slice(u, {0, 0}, {1, 1}), {2, 2}, {2, 2}, {1, 1}, d); });
+      EXPECT_MATCHES_CPU([&](Device d) {
+        return fn(src, slice(u, {0, 0}, {1, 3}), {1, 0}, {9, 12}, {2, 4}, d);
+      });
+      EXPECT_MATCHES_CPU([&](Device d) {
+        return fn(src, transpose(rnd({3, 4}, t, seed, -9, 9)), {0, 0}, {4, 3}, {1, 1}, d);
+      });
+      EXPECT_MATCHES_CPU([&](Device d) {
+        return fn(src, slice(u, {0, 0}, {1, 1}), {2, 2}, {2, 2}, {1, 1}, d);
+      });
     }
   }
   // Dynamic start (a scatter with 0-d indices).
   array src = rnd({10, 10}, float32, 390);
   array u = rnd({3, 4}, float32, 391);
-  EXPECT_MATCHES_CPU([&](Device d) { return slice_update(src, u, make({6, 2}, int32), {0, 1}, d); });
+  EXPECT_MATCHES_CPU([&](Device d) {
+    return slice_update(src, u, make({6, 2}, int32), {0, 1}, d);
+  });
 }
 
 TEST(GpuParity, AlongAxisGatherAndScatterAdd) {
@@ -474,10 +500,12 @@ TEST(GpuParity, AlongAxisGatherAndScatterAdd) {
       Shape is = as;
       is[axis] = 45;
       array a = rnd(as, t, seed++, -9, 9);
-      array idx = make(rnd_ints(static_cast<size_t>(is[0]) * is[1], 0, as[axis] - 1, seed++), is, uint32);
+      array idx =
+          make(rnd_ints(static_cast<size_t>(is[0]) * is[1], 0, as[axis] - 1, seed++), is, uint32);
       EXPECT_MATCHES_CPU([&](Device d) { return detail::gather_along_axis(a, idx, axis, d); });
-      EXPECT_MATCHES_CPU(
-          [&](Device d) { return detail::gather_along_axis(transpose(transpose(a, {1, 0})), idx, axis, d); });
+      EXPECT_MATCHES_CPU([&](Device d) {
+        return detail::gather_along_axis(transpose(transpose(a, {1, 0})), idx, axis, d);
+      });
       // Scatter-add with many duplicate indices into a smaller axis.
       array src = rnd(is, t, seed++, -9, 9);
       expect_matches(
@@ -528,12 +556,57 @@ array rnd_real(const Shape& shape, uint32_t seed) {
 TEST(GpuParity, Convolutions) {
   std::vector<ConvCase> cases{
       {"1d strided dilated groups", {2, 50, 6}, {8, 5, 3}, {2}, {2}, {1}, {2}, {1}, 2, false},
-      {"2d asymmetric padding", {2, 9, 11, 4}, {6, 3, 3, 4}, {2, 1}, {1, 2}, {0, 1}, {1, 2}, {1, 1}, 1, false},
-      {"2d input dilation flipped groups", {1, 7, 6, 6}, {9, 2, 3, 2}, {1, 2}, {2, 1}, {1, 0}, {1, 1}, {2, 3}, 3, true},
-      {"3d", {1, 5, 6, 7, 3}, {4, 2, 3, 2, 3}, {1, 2, 1}, {1, 0, 1}, {0, 1, 1}, {1, 1, 2}, {1, 1, 1}, 1, false},
-      {"pointwise", {4, 7, 7, 16}, {32, 1, 1, 16}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, {1, 1}, 1, false},
+      {"2d asymmetric padding",
+       {2, 9, 11, 4},
+       {6, 3, 3, 4},
+       {2, 1},
+       {1, 2},
+       {0, 1},
+       {1, 2},
+       {1, 1},
+       1,
+       false},
+      {"2d input dilation flipped groups",
+       {1, 7, 6, 6},
+       {9, 2, 3, 2},
+       {1, 2},
+       {2, 1},
+       {1, 0},
+       {1, 1},
+       {2, 3},
+       3,
+       true},
+      {"3d",
+       {1, 5, 6, 7, 3},
+       {4, 2, 3, 2, 3},
+       {1, 2, 1},
+       {1, 0, 1},
+       {0, 1, 1},
+       {1, 1, 2},
+       {1, 1, 1},
+       1,
+       false},
+      {"pointwise",
+       {4, 7, 7, 16},
+       {32, 1, 1, 16},
+       {1, 1},
+       {0, 0},
+       {0, 0},
+       {1, 1},
+       {1, 1},
+       1,
+       false},
       {"depthwise", {2, 10, 10, 8}, {8, 3, 3, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 8, false},
-      {"kernel larger than input with padding", {1, 3, 2}, {2, 5, 2}, {1}, {3}, {3}, {1}, {1}, 1, false},
+      {"kernel larger than input with padding",
+       {1, 3, 2},
+       {2, 5, 2},
+       {1},
+       {3},
+       {3},
+       {1},
+       {1},
+       1,
+       false},
   };
   uint32_t seed = 500;
   for (auto& c : cases) {
@@ -555,36 +628,62 @@ TEST(GpuParity, Convolutions) {
   array x = rnd_real({3, 8, 9, 5}, 600);
   array w = rnd_real({4, 3, 2, 5}, 601);
   EXPECT_MATCHES_CPU(
-      [&](Device d) { return conv2d(transpose(x, {0, 2, 1, 3}), w, {1, 2}, {1, 1}, {1, 1}, 1, d); }, 10);
-  EXPECT_MATCHES_CPU(
-      [&](Device d) { return conv2d(x, slice(transpose(w, {0, 2, 1, 3}), {0, 0, 0, 0}, {4, 2, 2, 5}), {1, 1}, {0, 0}, {1, 1}, 1, d); },
+      [&](Device d) {
+        return conv2d(transpose(x, {0, 2, 1, 3}), w, {1, 2}, {1, 1}, {1, 1}, 1, d);
+      },
       10);
   EXPECT_MATCHES_CPU(
-      [&](Device d) { return conv2d(astype(x, float16), w, {2, 1}, {1, 0}, {1, 1}, 1, d); }, 10);
+      [&](Device d) {
+        return conv2d(x, slice(transpose(w, {0, 2, 1, 3}), {0, 0, 0, 0}, {4, 2, 2, 5}), {1, 1},
+                      {0, 0}, {1, 1}, 1, d);
+      },
+      10);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return conv2d(astype(x, float16), w, {2, 1}, {1, 0}, {1, 1}, 1, d);
+      },
+      10);
   array xt = rnd_real({2, 6, 7, 4}, 602);
   array wt = rnd_real({6, 3, 3, 2}, 603);
   EXPECT_MATCHES_CPU(
-      [&](Device d) { return conv_transpose2d(xt, wt, {2, 2}, {1, 0}, {1, 2}, {1, 0}, 2, d); }, 10);
-  EXPECT_MATCHES_CPU([&](Device d) {
-    return conv_transpose1d(rnd_real({2, 9, 3}, 604), rnd_real({5, 4, 3}, 605), 3, 2, 1, 2, 1, d);
-  }, 10);
+      [&](Device d) {
+        return conv_transpose2d(xt, wt, {2, 2}, {1, 0}, {1, 2}, {1, 0}, 2, d);
+      },
+      10);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return conv_transpose1d(rnd_real({2, 9, 3}, 604), rnd_real({5, 4, 3}, 605), 3, 2, 1, 2, 1,
+                                d);
+      },
+      10);
   // Gradients run convolutions with flipped kernels and input dilation on the forward's device.
-  EXPECT_MATCHES_CPU([&](Device d) {
-    return grad([&](const array& y) { return sum(square(conv2d(y, w, {2, 1}, {1, 1}, {1, 2}, 1, d), d), d); })(x);
-  }, 10);
-  EXPECT_MATCHES_CPU([&](Device d) {
-    return grad([&](const array& v) { return sum(square(conv2d(x, v, {2, 1}, {1, 1}, {1, 2}, 1, d), d), d); })(w);
-  }, 10);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& y) {
+          return sum(square(conv2d(y, w, {2, 1}, {1, 1}, {1, 2}, 1, d), d), d);
+        })(x);
+      },
+      10);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& v) {
+          return sum(square(conv2d(x, v, {2, 1}, {1, 1}, {1, 2}, 1, d), d), d);
+        })(w);
+      },
+      10);
   if (tandem_test::has_gpu()) {
     // Larger than one im2col chunk (2^25 elements): several chunks.
     array bx = make(rnd_reals(16 * 64 * 64 * 64, -1, 1, 610), {16, 64, 64, 64}, float32);
     array bw = make(rnd_reals(64 * 3 * 3 * 64, -1, 1, 611), {64, 3, 3, 64}, float32);
     EXPECT_MATCHES_CPU([&](Device d) { return conv2d(bx, bw, {1, 1}, {1, 1}, {1, 1}, 1, d); }, 50);
-    EXPECT_MATCHES_CPU(
-        [&](Device d) { return conv2d(astype(bx, float64), astype(bw, float64), {1, 1}, {1, 1}, {1, 1}, 1, d); });
+    EXPECT_MATCHES_CPU([&](Device d) {
+      return conv2d(astype(bx, float64), astype(bw, float64), {1, 1}, {1, 1}, {1, 1}, 1, d);
+    });
   }
   // Empty batch.
-  EXPECT_MATCHES_CPU([&](Device d) { return conv1d(zeros({0, 5, 3}), rnd_real({2, 3, 3}, 620), 1, 0, 1, 1, d); });
+  EXPECT_MATCHES_CPU([&](Device d) {
+    return conv1d(zeros({0, 5, 3}), rnd_real({2, 3, 3}, 620), 1, 0, 1, 1, d);
+  });
 }
 
 // =====================================================================================
@@ -636,7 +735,9 @@ TEST(GpuParity, ElementwiseLayouts) {
     expect_matches([&](Device d) { return add(col, row, d); });
     expect_matches([&](Device d) { return add(s, m, d); });
     expect_matches([&](Device d) { return add(s, s, d); });
-    expect_matches([&](Device d) { return maximum(transpose(m, d), slice(transpose(m, d), {9, 0}, {-11, 6}, {-1, 1}, d), d); });
+    expect_matches([&](Device d) {
+      return maximum(transpose(m, d), slice(transpose(m, d), {9, 0}, {-11, 6}, {-1, 1}, d), d);
+    });
     expect_matches([&](Device d) { return add(zeros({0, 10}, t), row, d); });
     expect_matches([&](Device d) { return where(greater(m, s, d), m, row, d); });
     array h = rnd(Shape(9, 2), t, seed++);
@@ -645,7 +746,8 @@ TEST(GpuParity, ElementwiseLayouts) {
     expect_matches([&](Device d) { return add(transpose(h, rev, d), h, d); });
     expect_matches([&](Device d) { return logical_not(transpose(h, rev, d), d); });
     expect_matches([&](Device d) { return astype(transpose(h, rev, d), float32, d); });
-    expect_matches([&](Device d) { return where(transpose(cond, rev, d), transpose(h, rev, d), h, d); });
+    expect_matches(
+        [&](Device d) { return where(transpose(cond, rev, d), transpose(h, rev, d), h, d); });
     expect_matches([&](Device d) { return copy(transpose(h, rev, d), d); });
     expect_matches([&](Device d) { return concatenate({transpose(m, d), transpose(m, d)}, 1, d); });
     expect_matches([&](Device d) { return reshape(transpose(m, d), {5, 12}, d); });
@@ -673,9 +775,7 @@ TEST(GpuParity, DonatedIntermediates) {
   array x = make(rnd_reals(n, -2, 2, 730), {n}, float32);
   array xi = make(rnd_ints(n, -100, 100, 731), {n}, int32);
   EXPECT_MATCHES_CPU(
-      [&](Device d) {
-        return multiply(exp(sin(add(x, array(1.0f), d), d), d), array(0.5f), d);
-      },
+      [&](Device d) { return multiply(exp(sin(add(x, array(1.0f), d), d), d), array(0.5f), d); },
       4);
   EXPECT_MATCHES_CPU([&](Device d) {
     return astype(astype(add(xi, xi, d), float32, d), int32, d);  // same item size: in place
@@ -690,7 +790,7 @@ TEST(GpuParity, ReductionsAllOpsAndGeometries) {
   };
   // Long rows (a block per output), short rows (a warp per output), columns, alternating axis
   // groups, everything, extent-1 axes; with a GPU also rows and columns split into chunks.
-  std::vector<C> cases{{{7, 3000}, {1}},       {{40, 33}, {1}},       {{3000, 7}, {0}},
+  std::vector<C> cases{{{7, 3000}, {1}},       {{40, 33}, {1}},        {{3000, 7}, {0}},
                        {{2, 3, 4, 5}, {0, 2}}, {{2, 3, 4, 5}, {1, 3}}, {{6, 5}, {0, 1}},
                        {{1, 4}, {0}}};
   if (tandem_test::has_gpu()) {
@@ -712,9 +812,10 @@ TEST(GpuParity, ReductionsAllOpsAndGeometries) {
       EXPECT_MATCHES_CPU([&](Device d) { return all(x, c.axes, false, d); });
       EXPECT_MATCHES_CPU([&](Device d) { return any(x, c.axes, false, d); });
       // Powers of two: exact products (integers wrap identically, floats overflow alike).
-      auto pv = pick(n, is_unsigned_or_bool(t) ? std::vector<double>{1, 2}
-                        : is_float_or_complex(t) ? std::vector<double>{-1, 1, 2, 0.5}
-                                                 : std::vector<double>{-1, 1, 2},
+      auto pv = pick(n,
+                     is_unsigned_or_bool(t)   ? std::vector<double>{1, 2}
+                     : is_float_or_complex(t) ? std::vector<double>{-1, 1, 2, 0.5}
+                                              : std::vector<double>{-1, 1, 2},
                      seed++);
       array p = t == bool_ ? rnd(c.shape, t, seed++) : of(pv, c.shape, t);
       expect_matches([&](Device d) { return prod(p, c.axes, false, d); });
@@ -753,13 +854,16 @@ TEST(GpuParity, SoftmaxRowsAndSpecialValues) {
       EXPECT_MATCHES_CPU([&](Device d) { return softmax(x, -1, false, d); }, 4);
       // Rows 1.. start n elements into the buffer: not 16-byte aligned for odd n.
       EXPECT_MATCHES_CPU(
-          [&](Device d) { return softmax(slice(x, {1, 0}, {6, n}, d), -1, false, d); }, 4);
+          [&](Device d) {
+            return softmax(slice(x, {1, 0}, {6, n}, d), -1, false, d);
+          },
+          4);
     }
     // +inf anywhere gives a row of NaN (as the composition); a row of -inf gives NaN; NaN
     // propagates; -inf elements give 0.
     const double inf = std::numeric_limits<double>::infinity();
-    array s = astype(make({0, 1, inf, 2, -inf, -inf, -inf, -inf, 1, kNaN, 2, 3, -inf, 0, 1, -inf,
-                           inf, inf, 1, 2},
+    array s = astype(make({0, 1, inf,  2, -inf, -inf, -inf, -inf, 1, kNaN,
+                           2, 3, -inf, 0, 1,    -inf, inf,  inf,  1, 2},
                           {5, 4}, float32),
                      t);
     EXPECT_MATCHES_CPU([&](Device d) { return softmax(s, -1, false, d); });
@@ -786,8 +890,8 @@ TEST(GpuParity, NormsRowLengthsAndOffsets) {
       EXPECT_MATCHES_CPU([&](Device d) { return fast::rms_norm(x, wo(d), 1e-5f, d); }, tol);
       EXPECT_MATCHES_CPU([&](Device d) { return fast::rms_norm(xo(d), std::nullopt, 1e-5f, d); },
                          tol);
-      EXPECT_MATCHES_CPU(
-          [&](Device d) { return fast::layer_norm(xo(d), wo(d), bo(d), 1e-5f, d); }, tol);
+      EXPECT_MATCHES_CPU([&](Device d) { return fast::layer_norm(xo(d), wo(d), bo(d), 1e-5f, d); },
+                         tol);
       EXPECT_MATCHES_CPU(
           [&](Device d) { return fast::layer_norm(x, std::nullopt, bo(d), 1e-5f, d); }, tol);
     }
@@ -808,14 +912,21 @@ TEST(GpuParity, MatmulLayoutsAndDtypes) {
     array b = astype(rnd_real({4, 6, 3}, 801), t);
     array v = astype(rnd_real({6}, 802), t);
     expect_matches([&](Device d) { return matmul(a, b, d); });
-    expect_matches([&](Device d) { return matmul(transpose(b, {0, 2, 1}, d), transpose(a, {0, 2, 1}, d), d); });
+    expect_matches([&](Device d) {
+      return matmul(transpose(b, {0, 2, 1}, d), transpose(a, {0, 2, 1}, d), d);
+    });
     expect_matches([&](Device d) { return matmul(a, take(b, 0, 0, d), d); });  // shared b
     expect_matches([&](Device d) { return matmul(take(a, 1, 0, d), b, d); });  // shared a
     expect_matches([&](Device d) { return matmul(v, take(b, 2, 0, d), d); });  // vector x matrix
     expect_matches([&](Device d) { return matmul(a, v, d); });                 // matrix x vector
     // A reversed batch axis (negative batch stride) and a strided (non-BLAS) matrix.
-    expect_matches([&](Device d) { return matmul(slice(a, {3, 0, 0}, {-5, 5, 6}, {-1, 1, 1}, d), b, d); });
-    expect_matches([&](Device d) { return matmul(slice(a, {0, 0, 0}, {4, 5, 6}, {1, 1, 2}, d), slice(b, {0, 0, 0}, {4, 6, 3}, {1, 2, 1}, d), d); });
+    expect_matches([&](Device d) {
+      return matmul(slice(a, {3, 0, 0}, {-5, 5, 6}, {-1, 1, 1}, d), b, d);
+    });
+    expect_matches([&](Device d) {
+      return matmul(slice(a, {0, 0, 0}, {4, 5, 6}, {1, 1, 2}, d),
+                    slice(b, {0, 0, 0}, {4, 6, 3}, {1, 2, 1}, d), d);
+    });
     // Two batch axes that do not collapse (a loop over the outer one).
     array a4 = astype(rnd_real({3, 2, 5, 6}, 803), t);
     array b4 = astype(rnd_real({2, 3, 6, 4}, 804), t);
@@ -1173,4 +1284,366 @@ TEST(GpuParity, SafetensorsLoadedOnTheDevice) {
     EXPECT_MATCHES_CPU([&](Device d) { return load_safetensors(path, d).first.at(k); }, 0.0);
   }
   std::remove(path.c_str());
+}
+
+// =====================================================================================
+// Linear algebra (backend/cuda/linalg.cu)
+// =====================================================================================
+//
+// Matrices of at most 32 rows and columns take the batched cuBLAS / cuSOLVER calls, larger ones
+// a loop over the batch: both sizes appear below. Results that are unique (inverses, solutions,
+// Cholesky factors, singular values, eigenvalues, LU factors of inputs without pivot ties) are
+// compared with the CPU directly; factors unique only up to signs (QR, SVD, eigh) through
+// quantities that are not (|Q|, |R|, U S Vt, V diag(c) V^T); eig through its defining identities.
+
+namespace {
+
+namespace la = tandem::linalg;
+
+Shape with_matrix(Shape batch, int rows, int cols) {
+  batch.push_back(rows);
+  batch.push_back(cols);
+  return batch;
+}
+
+size_t numel(const Shape& s) {
+  size_t n = 1;
+  for (auto e : s)
+    n *= e;
+  return n;
+}
+
+// Uniform [-1, 1] entries.
+array la_general(const Shape& shape, uint32_t seed, Dtype t) {
+  return make(rnd_reals(numel(shape), -1.0, 1.0, seed), shape, t);
+}
+
+// Uniform [-1, 1] entries plus max(3, n) on the diagonal: diagonally dominant, so inverses,
+// triangular inverses and solutions are well conditioned at every size.
+array la_square(const Shape& batch, int n, uint32_t seed, Dtype t) {
+  Shape s = with_matrix(batch, n, n);
+  auto v = rnd_reals(numel(s), -1.0, 1.0, seed);
+  for (size_t b = 0; b < v.size() / (size_t(n) * n); ++b) {
+    for (int i = 0; i < n; ++i)
+      v[b * n * n + i * (n + 1)] += std::max(3, n);
+  }
+  return make(v, s, t);
+}
+
+// Symmetric positive definite: X X^T + n I (computed in float64 on the CPU).
+array la_spd(const Shape& batch, int n, uint32_t seed, Dtype t) {
+  array x = la_general(with_matrix(batch, n, n), seed, float64);
+  array a = add(matmul(x, swapaxes(x, -1, -2, Device::cpu), Device::cpu),
+                multiply(array(double(n), float64), eye(n, float64), Device::cpu), Device::cpu);
+  return astype(a, t, Device::cpu);
+}
+
+array mt(const array& a, Device d) {
+  return swapaxes(a, -1, -2, d);
+}
+
+// a[..., r0:r1, c0:c1]
+array block(const array& a, int r0, int r1, int c0, int c1, Device d) {
+  Shape start(a.ndim(), 0), stop = a.shape();
+  start[a.ndim() - 2] = r0;
+  stop[a.ndim() - 2] = r1;
+  start[a.ndim() - 1] = c0;
+  stop[a.ndim() - 1] = c1;
+  return slice(a, start, stop, d);
+}
+
+std::string case_name(const Shape& s, Dtype t) {
+  return shape_to_string(s) + " " + dtype_name(t);
+}
+
+}  // namespace
+
+TEST(GpuParity, LinalgInverseSolveCholesky) {
+  uint32_t seed = 700;
+  for (Dtype t : {float32, float64}) {
+    const double tol = t == float32 ? 100.0 : 1000.0;
+    for (auto [batch, n] : std::vector<std::pair<Shape, int>>{{{7}, 5}, {{2, 3}, 1}, {{2}, 40}}) {
+      SCOPED_TRACE(case_name(with_matrix(batch, n, n), t));
+      array a = la_square(batch, n, seed++, t);
+      array at = swapaxes(a, -1, -2, Device::cpu);  // a transposed view
+      array b = la_general(with_matrix(batch, n, 3), seed++, t);
+      array bv = la_general({n}, seed++, t);  // one vector for the whole batch
+      array spd = la_spd(batch, n, seed++, t);
+      EXPECT_MATCHES_CPU([&](Device d) { return la::inv(a, d); }, tol);
+      EXPECT_MATCHES_CPU([&](Device d) { return la::inv(at, d); }, tol);
+      EXPECT_MATCHES_CPU([&](Device d) { return la::solve(a, b, d); }, tol);
+      EXPECT_MATCHES_CPU([&](Device d) { return la::solve(at, bv, d); }, tol);
+      for (bool upper : {false, true}) {
+        SCOPED_TRACE(upper ? "upper" : "lower");
+        EXPECT_MATCHES_CPU([&](Device d) { return la::tri_inv(a, upper, d); }, tol);
+        EXPECT_MATCHES_CPU([&](Device d) { return la::solve_triangular(a, b, upper, d); }, tol);
+        EXPECT_MATCHES_CPU([&](Device d) { return la::solve_triangular(at, bv, upper, d); }, tol);
+        EXPECT_MATCHES_CPU([&](Device d) { return la::cholesky(spd, upper, d); }, tol);
+        EXPECT_MATCHES_CPU(
+            [&](Device d) { return la::cholesky_inv(la::cholesky(spd, upper, d), upper, d); },
+            tol * n);
+      }
+      for (auto& d : gpus()) {
+        array eye_b = broadcast_to(eye(n, t), a.shape());
+        EXPECT_TRUE(tandem_test::arrays_close(matmul(a, la::inv(a, d), d), eye_b, tol));
+        array l = la::cholesky(spd, false, d);
+        EXPECT_TRUE(tandem_test::arrays_close(matmul(l, mt(l, d), d), spd, tol * n));
+        EXPECT_TRUE(tandem_test::arrays_close(matmul(a, la::solve(a, b, d), d), b, tol * n));
+      }
+    }
+  }
+  // Empty batches and matrices.
+  EXPECT_MATCHES_CPU([&](Device d) { return la::inv(zeros({0, 3, 3}), d); });
+  EXPECT_MATCHES_CPU([&](Device d) { return la::cholesky(zeros({2, 0, 0}), false, d); });
+  EXPECT_MATCHES_CPU([&](Device d) { return la::solve(eye(3), zeros({3, 0}), d); });
+}
+
+TEST(GpuParity, LinalgLUAndDeterminants) {
+  uint32_t seed = 800;
+  for (Dtype t : {float32, float64}) {
+    // LU factors of different libraries agree only to the rounding of the eliminations.
+    const double tol = t == float32 ? 1000.0 : 10000.0;
+    for (Shape shape : {Shape{6, 4, 4}, Shape{2, 40, 40}, Shape{3, 5, 3}, Shape{3, 3, 5},
+                        Shape{2, 1, 1}, Shape{37, 2}}) {
+      SCOPED_TRACE(case_name(shape, t));
+      array a = la_general(shape, seed++, t);
+      EXPECT_MATCHES_CPU([&](Device d) { return la::lu_factor(a, d).first; }, tol);
+      EXPECT_MATCHES_CPU([&](Device d) { return la::lu_factor(a, d).second; });  // exact
+      EXPECT_MATCHES_CPU([&](Device d) { return la::lu(a, d)[0]; });             // exact
+      if (shape[shape.size() - 1] == shape[shape.size() - 2]) {
+        EXPECT_MATCHES_CPU([&](Device d) { return la::det(a, d); }, tol);
+        EXPECT_MATCHES_CPU([&](Device d) { return la::slogdet(a, d).first; });
+        EXPECT_MATCHES_CPU([&](Device d) { return la::slogdet(a, d).second; }, tol);
+      }
+      for (auto& d : gpus()) {
+        auto plu = la::lu(a, d);
+        array lp = take_along_axis(
+            plu[1], broadcast_to(expand_dims(plu[0], -1, d), plu[1].shape(), d), -2, d);
+        EXPECT_TRUE(tandem_test::arrays_close(matmul(lp, plu[2], d), a, tol));
+      }
+    }
+  }
+  // Singular matrices with an exactly zero pivot first or in the middle (a zero column): the
+  // factorisation completes as LAPACK's does (no division by the zero pivot), det is 0.
+  std::vector<double> v{0, 1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 10, 0, 1, 1, 1,
+                        1, 0, 2, 3, 4, 0, 5, 6, 7, 0, 8, 10, 1, 0, 1, 2};
+  for (int n : {4, 40}) {
+    SCOPED_TRACE(n);
+    std::vector<double> big;
+    Shape shape{2, n, n};
+    if (n == 4) {
+      big = v;
+    } else {
+      big = rnd_reals(2 * 40 * 40, -1, 1, 850);
+      for (int i = 0; i < 40; ++i) {
+        big[i * 40 + 0] = 0.0;          // matrix 0: column 0 is zero
+        big[1600 + i * 40 + 17] = 0.0;  // matrix 1: column 17 is zero
+      }
+    }
+    array sing = make(big, shape, float64);
+    EXPECT_MATCHES_CPU([&](Device d) { return la::det(sing, d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return la::slogdet(sing, d).second; });
+    for (auto& d : gpus()) {
+      auto plu = la::lu(sing, d);
+      array lp = take_along_axis(
+          plu[1], broadcast_to(expand_dims(plu[0], -1, d), plu[1].shape(), d), -2, d);
+      EXPECT_TRUE(tandem_test::arrays_close(matmul(lp, plu[2], d), sing, 1000.0));
+    }
+  }
+  EXPECT_MATCHES_CPU([&](Device d) { return la::lu(zeros({2, 3, 0}), d)[0]; });
+  EXPECT_MATCHES_CPU([&](Device d) { return la::det(zeros({2, 0, 0}), d); });
+}
+
+TEST(GpuParity, LinalgQRAndSVD) {
+  uint32_t seed = 900;
+  for (Dtype t : {float32, float64}) {
+    const double tol = t == float32 ? 300.0 : 1000.0;
+    // Small (batched Jacobi SVD), tall and wide (QR-iteration SVD, wide through the transpose),
+    // one dimension small and the other large.
+    for (Shape shape : {Shape{3, 6, 4}, Shape{2, 4, 6}, Shape{2, 40, 35}, Shape{2, 35, 40},
+                        Shape{3, 50}, Shape{50, 3}}) {
+      SCOPED_TRACE(case_name(shape, t));
+      array a = la_general(shape, seed++, t);
+      const int m = shape[shape.size() - 2], n = shape.back(), k = std::min(m, n);
+      array c = la_general({k}, seed++, t);  // weights, one per singular pair
+      // QR: a column of Q and the row of R change sign together; |Q| and |R| are unique.
+      EXPECT_MATCHES_CPU([&](Device d) { return abs(la::qr(a, d).first, d); }, tol);
+      EXPECT_MATCHES_CPU([&](Device d) { return abs(la::qr(a, d).second, d); }, tol);
+      EXPECT_MATCHES_CPU(
+          [&](Device d) {
+            auto [q, r] = la::qr(a, d);
+            return matmul(q, r, d);
+          },
+          tol);
+      // SVD: the singular values, U S Vt, and the projectors weighted by c (unique for distinct
+      // singular values, whatever the signs of the singular vectors).
+      EXPECT_MATCHES_CPU([&](Device d) { return la::svd(a, false, d)[0]; }, tol);
+      EXPECT_MATCHES_CPU([&](Device d) { return la::svd(a, true, d)[1]; }, tol);
+      EXPECT_MATCHES_CPU(
+          [&](Device d) {
+            auto usv = la::svd(a, true, d);
+            array u1 = block(usv[0], 0, m, 0, k, d), vt1 = block(usv[2], 0, k, 0, n, d);
+            return matmul(multiply(u1, expand_dims(usv[1], -2, d), d), vt1, d);
+          },
+          tol);
+      EXPECT_MATCHES_CPU(
+          [&](Device d) {
+            auto usv = la::svd(a, true, d);
+            array u1 = block(usv[0], 0, m, 0, k, d);
+            return matmul(multiply(u1, c, d), mt(u1, d), d);
+          },
+          tol * 10);
+      EXPECT_MATCHES_CPU(
+          [&](Device d) {
+            auto usv = la::svd(a, true, d);
+            array vt1 = block(usv[2], 0, k, 0, n, d);
+            return matmul(multiply(mt(vt1, d), c, d), vt1, d);
+          },
+          tol * 10);
+      EXPECT_MATCHES_CPU([&](Device d) { return la::pinv(a, d); }, tol * 10);
+      for (auto& d : gpus()) {
+        // The full factors (their extra columns are not unique) are orthogonal.
+        auto usv = la::svd(a, true, d);
+        EXPECT_TRUE(tandem_test::arrays_close(matmul(mt(usv[0], d), usv[0], d),
+                                              broadcast_to(eye(m, t), usv[0].shape()), tol));
+        EXPECT_TRUE(tandem_test::arrays_close(matmul(usv[2], mt(usv[2], d), d),
+                                              broadcast_to(eye(n, t), usv[2].shape()), tol));
+        auto [q, r] = la::qr(a, d);
+        EXPECT_TRUE(tandem_test::arrays_close(
+            matmul(mt(q, d), q, d),
+            broadcast_to(eye(k, t), with_matrix(Shape(shape.begin(), shape.end() - 2), k, k)),
+            tol));
+      }
+    }
+  }
+  // No singular values: U and Vt are identities; empty QR.
+  EXPECT_MATCHES_CPU([&](Device d) { return la::svd(zeros({2, 0, 3}), true, d)[0]; });
+  EXPECT_MATCHES_CPU([&](Device d) { return la::svd(zeros({2, 0, 3}), true, d)[2]; });
+  EXPECT_MATCHES_CPU([&](Device d) { return la::qr(zeros({2, 3, 0}), d).first; });
+}
+
+TEST(GpuParity, LinalgEighAndEig) {
+  uint32_t seed = 1000;
+  for (Dtype t : {float32, float64}) {
+    const double tol = t == float32 ? 300.0 : 1000.0;
+    for (Shape shape : {Shape{4, 6, 6}, Shape{2, 40, 40}, Shape{3, 1, 1}}) {
+      SCOPED_TRACE(case_name(shape, t));
+      const int n = shape.back();
+      array a = la_general(shape, seed++, t);  // not symmetric: eigh reads one triangle
+      array c = la_general({n}, seed++, t);
+      for (std::string uplo : {"L", "U"}) {
+        SCOPED_TRACE(uplo);
+        EXPECT_MATCHES_CPU([&](Device d) { return la::eigvalsh(a, uplo, d); }, tol);
+        EXPECT_MATCHES_CPU([&](Device d) { return la::eigh(a, uplo, d).first; }, tol);
+        EXPECT_MATCHES_CPU(
+            [&](Device d) {
+              auto [w, v] = la::eigh(a, uplo, d);
+              return matmul(multiply(v, c, d), mt(v, d), d);
+            },
+            tol * 10);
+      }
+      // The symmetric matrix eigh(a, "L") sees: A V = V diag(w), V^T V = I.
+      array sym =
+          add(tril(a, 0, Device::cpu), mt(tril(a, -1, Device::cpu), Device::cpu), Device::cpu);
+      for (auto& d : gpus()) {
+        auto [w, v] = la::eigh(a, "L", d);
+        EXPECT_TRUE(tandem_test::arrays_close(matmul(sym, v, d),
+                                              multiply(v, expand_dims(w, -2, d), d), tol * 10));
+        EXPECT_TRUE(tandem_test::arrays_close(matmul(mt(v, d), v, d),
+                                              broadcast_to(eye(n, t), v.shape()), tol));
+      }
+      // eig: A v = lambda v with unit-norm columns, and the same eigenvalues as the CPU's (in
+      // any order; each CPU eigenvalue is matched to a distinct GPU one).
+      const double etol = t == float32 ? 1e-3 : 1e-5;  // complex64 results either way
+      auto cw = la::eigvals(a, Device::cpu).to_vector<complex64_t>();
+      auto av = values(a);
+      const int64_t batch = static_cast<int64_t>(cw.size()) / n;
+      for (auto& d : gpus()) {
+        auto [w, v] = la::eig(a, d);
+        auto wv = w.to_vector<complex64_t>();
+        auto vv = v.to_vector<complex64_t>();
+        auto wonly = la::eigvals(a, d).to_vector<complex64_t>();
+        ASSERT_EQ(wv.size(), cw.size());
+        for (int64_t b = 0; b < batch; ++b) {
+          std::vector<bool> used(n, false);
+          for (int j = 0; j < n; ++j) {
+            std::complex<double> want = cw[b * n + j];
+            int hit = -1;
+            for (int i = 0; i < n && hit < 0; ++i) {
+              if (!used[i] && std::abs(std::complex<double>(wv[b * n + i]) - want) <=
+                                  etol * (1.0 + std::abs(want))) {
+                hit = i;
+              }
+            }
+            EXPECT_GE(hit, 0) << "eigenvalue " << want << " of matrix " << b << " not found";
+            if (hit >= 0) used[hit] = true;
+            EXPECT_LE(std::abs(std::complex<double>(wonly[b * n + j]) -
+                               std::complex<double>(wv[b * n + j])),
+                      etol * (1.0 + std::abs(want)));
+            // Column j of V against eigenvalue j.
+            std::complex<double> lam = wv[b * n + j];
+            double err = 0, norm = 0;
+            for (int i = 0; i < n; ++i) {
+              std::complex<double> lhs = 0;
+              for (int q = 0; q < n; ++q)
+                lhs += av[(b * n + i) * n + q] * std::complex<double>(vv[(b * n + q) * n + j]);
+              std::complex<double> vij = vv[(b * n + i) * n + j];
+              err = std::max(err, std::abs(lhs - lam * vij));
+              norm += std::norm(vij);
+            }
+            EXPECT_LT(err, 1e-4 * (1.0 + std::abs(lam)));
+            EXPECT_NEAR(norm, 1.0, 1e-5);
+          }
+        }
+      }
+    }
+  }
+  EXPECT_MATCHES_CPU([&](Device d) { return la::eigvalsh(zeros({2, 0, 0}), "L", d); });
+}
+
+TEST(GpuParity, LinalgDerivativesAndVmap) {
+  // The derivative rules (primitives/rules_linalg.cpp) run their ops on the forward's device.
+  array a = la_square({3}, 4, 1100, float64);
+  array g = la_general({3, 4, 4}, 1101, float64);
+  array spd = la_spd({3}, 4, 1102, float64);
+  const double tol = 1000.0;
+  EXPECT_MATCHES_CPU(
+      [&](Device d) { return grad([&](const array& x) { return sum(la::inv(x, d), d); })(a); },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(la::slogdet(x, d).second, d); })(a);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) { return grad([&](const array& x) { return sum(la::solve(x, g, d), d); })(a); },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(la::cholesky(x, false, d), d); })(spd);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(la::eigvalsh(x, "L", d), d); })(g);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(la::svd(x, false, d)[0], d); })(g);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return grad([&](const array& x) { return sum(square(la::qr(x, d).second, d), d); })(g);
+      },
+      tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) { return vmap([&](const array& x) { return la::inv(x, d); })(a); }, tol);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) {
+        return vmap([&](const array& x) { return la::det(x, d); },
+                    2)(moveaxis(a, 0, 2, Device::cpu));
+      },
+      tol);
 }

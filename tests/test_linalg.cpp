@@ -21,11 +21,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// The linalg primitives have CPU kernels only (backend/cuda/linalg_todo.cpp): GPU cases of the
-// DEVICE_TESTs below return at once; LinalgDevice.GpuNotImplemented checks the GPU error.
-#define LINALG_CPU_ONLY() \
-  if (device.type == Device::gpu) return
-
 double tol_of(Dtype t) {
   return t == float64 ? 1e-10 : 2e-4;
 }
@@ -100,7 +95,6 @@ void vmapped(const ArrayFn& f, const std::vector<array>& xs, const std::vector<i
 // ============================== norm ==============================
 
 DEVICE_TEST(LinalgNorm, VectorOrders) {
-  LINALG_CPU_ONLY();
   array x = array({3.0, -4.0, 0.0, 12.0}, float32);
   EXPECT_ARRAY_CLOSE(la::norm(x, std::nullopt, false, device), {13.0}, {});
   EXPECT_ARRAY_CLOSE(la::norm(x, 2.0, std::nullopt, false, device), {13.0}, {});
@@ -131,7 +125,6 @@ DEVICE_TEST(LinalgNorm, VectorOrders) {
 }
 
 DEVICE_TEST(LinalgNorm, MatrixOrders) {
-  LINALG_CPU_ONLY();
   array a = array({1.0, -2.0, 3.0, -4.0, 5.0, -6.0}, {2, 3}, float64);
   double r = std::sqrt(8065.0);
   double s1 = std::sqrt((91.0 + r) / 2), s2 = std::sqrt((91.0 - r) / 2);
@@ -153,7 +146,6 @@ DEVICE_TEST(LinalgNorm, MatrixOrders) {
 }
 
 DEVICE_TEST(LinalgNorm, AxesAndKeepdims) {
-  LINALG_CPU_ONLY();
   array x = rnd({2, 3, 4}, 7);
   auto v = values(x);
   auto at = [&](int i, int j, int k) { return v[(i * 3 + j) * 4 + k]; };
@@ -217,7 +209,6 @@ TEST(LinalgNorm, Errors) {
 // ============================== inv, tri_inv ==============================
 
 DEVICE_TEST(LinalgInv, HandComputedAndIdentity) {
-  LINALG_CPU_ONLY();
   array a = array({4.0, 7.0, 2.0, 6.0}, {2, 2}, float32);
   EXPECT_ARRAY_CLOSE(la::inv(a, device), {0.6, -0.7, -0.2, 0.4}, {2, 2}, 1e-6, 1e-6);
   for (Dtype t : {float32, float64}) {
@@ -237,7 +228,6 @@ DEVICE_TEST(LinalgInv, HandComputedAndIdentity) {
 }
 
 DEVICE_TEST(LinalgInv, EmptyAndSingular) {
-  LINALG_CPU_ONLY();
   EXPECT_EQ(la::inv(zeros({0, 0}), device).shape(), (Shape{0, 0}));
   array e = la::inv(zeros({0, 3, 3}), device);
   e.eval();
@@ -263,7 +253,6 @@ TEST(LinalgInv, Errors) {
 }
 
 DEVICE_TEST(LinalgInv, Triangular) {
-  LINALG_CPU_ONLY();
   // The other triangle holds garbage that must be ignored.
   array a = well_conditioned({2}, 4, 21);
   array lo = la::tri_inv(a, false, device);
@@ -279,7 +268,6 @@ DEVICE_TEST(LinalgInv, Triangular) {
 // ============================== cholesky ==============================
 
 DEVICE_TEST(LinalgCholesky, Factors) {
-  LINALG_CPU_ONLY();
   array h = array({4.0, 2.0, 2.0, 3.0}, {2, 2}, float64);
   EXPECT_ARRAY_CLOSE(la::cholesky(h, false, device), {2.0, 0.0, 1.0, std::sqrt(2.0)}, {2, 2});
   EXPECT_ARRAY_CLOSE(la::cholesky(h, true, device), {2.0, 1.0, 0.0, std::sqrt(2.0)}, {2, 2});
@@ -301,7 +289,6 @@ DEVICE_TEST(LinalgCholesky, Factors) {
 }
 
 DEVICE_TEST(LinalgCholesky, NotPositiveDefiniteAndInverse) {
-  LINALG_CPU_ONLY();
   array bad = array({1.0, 2.0, 2.0, 1.0}, {2, 2}, float64);
   EXPECT_THROW_MSG(la::cholesky(bad, false, device).eval(), std::runtime_error,
                    "[linalg::cholesky] The matrix is not positive definite (its leading minor of "
@@ -319,7 +306,6 @@ DEVICE_TEST(LinalgCholesky, NotPositiveDefiniteAndInverse) {
 // ============================== qr ==============================
 
 DEVICE_TEST(LinalgQR, Identities) {
-  LINALG_CPU_ONLY();
   for (Dtype t : {float32, float64}) {
     for (Shape shape : {Shape{4, 4}, Shape{6, 3}, Shape{3, 5}, Shape{2, 3, 5, 4}}) {
       SCOPED_TRACE(shape_to_string(shape) + " " + dtype_name(t));
@@ -348,7 +334,6 @@ DEVICE_TEST(LinalgQR, Identities) {
 // ============================== svd ==============================
 
 DEVICE_TEST(LinalgSVD, Identities) {
-  LINALG_CPU_ONLY();
   for (Dtype t : {float32, float64}) {
     for (Shape shape : {Shape{4, 4}, Shape{5, 3}, Shape{3, 5}, Shape{2, 3, 5, 4}}) {
       SCOPED_TRACE(shape_to_string(shape) + " " + dtype_name(t));
@@ -392,7 +377,6 @@ DEVICE_TEST(LinalgSVD, Identities) {
 // ============================== eigh, eig ==============================
 
 DEVICE_TEST(LinalgEigh, Identities) {
-  LINALG_CPU_ONLY();
   array h = array({2.0, 1.0, 1.0, 2.0}, {2, 2}, float64);
   EXPECT_ARRAY_CLOSE(la::eigvalsh(h, "L", device), {1.0, 3.0}, {2});
   for (Dtype t : {float32, float64}) {
@@ -419,7 +403,6 @@ DEVICE_TEST(LinalgEigh, Identities) {
 }
 
 DEVICE_TEST(LinalgEig, ComplexEigenpairs) {
-  LINALG_CPU_ONLY();
   // A rotation: eigenvalues +-i.
   array rot = array({0.0, -1.0, 1.0, 0.0}, {2, 2}, float32);
   array ev = la::eigvals(rot, device);
@@ -466,7 +449,6 @@ DEVICE_TEST(LinalgEig, ComplexEigenpairs) {
 // ============================== lu, lu_factor ==============================
 
 DEVICE_TEST(LinalgLU, Identities) {
-  LINALG_CPU_ONLY();
   for (Dtype t : {float32, float64}) {
     for (Shape shape : {Shape{4, 4}, Shape{5, 3}, Shape{3, 5}, Shape{2, 3, 4, 4}}) {
       SCOPED_TRACE(shape_to_string(shape) + " " + dtype_name(t));
@@ -494,7 +476,6 @@ DEVICE_TEST(LinalgLU, Identities) {
 }
 
 DEVICE_TEST(LinalgLU, FactorPivotsAndSingular) {
-  LINALG_CPU_ONLY();
   // Partial pivoting picks the largest entry of column 0 (row 2).
   array a = array({1.0, 2.0, 3.0, 2.0, 5.0, 1.0, 4.0, 1.0, 2.0}, {3, 3}, float64);
   auto [lu, piv] = la::lu_factor(a, device);
@@ -525,7 +506,6 @@ DEVICE_TEST(LinalgLU, FactorPivotsAndSingular) {
 // ============================== solve, solve_triangular ==============================
 
 DEVICE_TEST(LinalgSolve, VectorsMatricesBroadcast) {
-  LINALG_CPU_ONLY();
   array a = array({3.0, 1.0, 1.0, 2.0}, {2, 2}, float64);
   EXPECT_ARRAY_CLOSE(la::solve(a, array({9.0, 8.0}, float64), device), {2.0, 3.0}, {2});
   for (Dtype t : {float32, float64}) {
@@ -553,7 +533,6 @@ DEVICE_TEST(LinalgSolve, VectorsMatricesBroadcast) {
 }
 
 DEVICE_TEST(LinalgSolve, Triangular) {
-  LINALG_CPU_ONLY();
   for (Dtype t : {float32, float64}) {
     array a = well_conditioned({2}, 5, 71, t);  // full: each call reads one triangle
     array b = rnd({2, 5, 2}, 72, t);
@@ -592,7 +571,6 @@ TEST(LinalgSolve, Errors) {
 // ============================== det, slogdet ==============================
 
 DEVICE_TEST(LinalgDet, HandComputed) {
-  LINALG_CPU_ONLY();
   EXPECT_ARRAY_CLOSE(la::det(array({1.0, 2.0, 3.0, 4.0}, {2, 2}, float64), device), {-2.0}, {});
   array m3 = array({6.0, 1.0, 1.0, 4.0, -2.0, 5.0, 2.0, 8.0, 7.0}, {3, 3}, float64);
   EXPECT_ARRAY_CLOSE(la::det(m3, device), {-306.0}, {});
@@ -607,7 +585,6 @@ DEVICE_TEST(LinalgDet, HandComputed) {
 }
 
 DEVICE_TEST(LinalgDet, Slogdet) {
-  LINALG_CPU_ONLY();
   array m3 = array({6.0, 1.0, 1.0, 4.0, -2.0, 5.0, 2.0, 8.0, 7.0}, {3, 3}, float64);
   auto [s3, l3] = la::slogdet(m3, device);
   EXPECT_ARRAY_CLOSE(s3, {-1.0}, {});
@@ -633,7 +610,6 @@ DEVICE_TEST(LinalgDet, Slogdet) {
 // ============================== cross, pinv ==============================
 
 DEVICE_TEST(LinalgCross, Values) {
-  LINALG_CPU_ONLY();
   EXPECT_ARRAY_CLOSE(la::cross(array({1.0f, 0.0f, 0.0f}), array({0.0f, 1.0f, 0.0f}), -1, device),
                      {0.0, 0.0, 1.0}, {3});
   EXPECT_ARRAY_CLOSE(la::cross(array({1.0f, 2.0f, 3.0f}), array({4.0f, 5.0f, 6.0f}), -1, device),
@@ -655,7 +631,6 @@ DEVICE_TEST(LinalgCross, Values) {
 }
 
 DEVICE_TEST(LinalgPinv, Identities) {
-  LINALG_CPU_ONLY();
   for (Dtype t : {float32, float64}) {
     array a = rnd({2, 5, 3}, 91, t);
     array p = la::pinv(a, device);
@@ -702,10 +677,24 @@ TEST(LinalgLayouts, AnyInputLayout) {
 
 // ============================== devices ==============================
 
-TEST(LinalgDevice, GpuNotImplemented) {
-  if (!tandem_test::has_gpu()) GTEST_SKIP() << "no GPU";
-  EXPECT_THROW_MSG(la::inv(eye(2), Device(Device::gpu)).eval(), std::runtime_error,
-                   "not implemented on the GPU yet");
+// Every DEVICE_TEST above runs on the GPU too when there is one (backend/cuda/linalg.cu);
+// tests/test_gpu_parity.cpp compares the GPU kernels with the CPU's.
+DEVICE_TEST(LinalgDevice, InputsAndConsumersOnEitherDevice) {
+  // Inputs made on the CPU, the factorisations on `device`, the checks on the CPU again.
+  array a = well_conditioned({3}, 7, 201);
+  array x = spd({3}, 7, 202, float32);
+  array cpu_a = multiply(a, array(1.0, float64), Device::cpu);
+  EXPECT_NEAR_ARR(matmul(cpu_a, la::inv(cpu_a, device), Device::cpu), eye_as(a), 1e-10);
+  array l = la::cholesky(x, false, device);
+  EXPECT_NEAR_ARR(matmul(l, mT(l), Device::cpu), x, 1e-4);
+  // Compositions on the device (slogdet through lu_factor) against the CPU.
+  auto [sign, logdet] = la::slogdet(a, device);
+  EXPECT_NEAR_ARR(multiply(sign, exp(logdet, device), device), la::det(a, Device::cpu), 1e-9);
+  // Singular matrices still raise the CPU's error on the device, naming the matrix.
+  array sing = stack({eye(3, float64), zeros({3, 3}, float64)});
+  EXPECT_THROW_MSG(la::solve(sing, ones({2, 3, 1}, float64), device).eval(), std::runtime_error,
+                   "[linalg::solve] The matrix is singular: pivot 0 of its LU factorisation is "
+                   "zero (matrix 1 of the batch).");
 }
 
 // ============================== derivatives (float64, CPU) ==============================
@@ -937,7 +926,6 @@ TEST_F(LinalgVmap, MatchesLoop) {
 // ==============================
 
 DEVICE_TEST(LinalgRandom, Permutation) {
-  LINALG_CPU_ONLY();
   array k = random::key(42);
   array p = random::permutation(50, k, device);
   EXPECT_EQ(p.shape(), (Shape{50}));
@@ -964,7 +952,6 @@ DEVICE_TEST(LinalgRandom, Permutation) {
 }
 
 DEVICE_TEST(LinalgRandom, MultivariateNormal) {
-  LINALG_CPU_ONLY();
   array mu_in = array({1.0f, -2.0f});
   array cov = array({2.0f, 0.6f, 0.6f, 1.0f}, {2, 2});
   int n = 40000;

@@ -5,12 +5,15 @@
 // Every function works on the last two axes of its input and is batched over the leading ones.
 // Inputs must be float32 or float64 (norm and cross also take other dtypes: integers compute in
 // float32). Eigen-decompositions of general matrices (eig, eigvals) return complex64.
-// Kernels run on the CPU (LAPACK); GPU streams are not supported yet.
+// Kernels: LAPACK on the CPU; cuSOLVER / cuBLAS on the GPU (same results within rounding,
+// except that the signs of singular vectors and eigenvectors may differ).
 //
 // Singular inputs: inv, tri_inv, solve and solve_triangular throw when the matrix is exactly
 // singular (a zero pivot), cholesky throws when the matrix is not positive definite; the error
 // surfaces when the result is evaluated. lu, lu_factor, det and slogdet accept singular matrices
-// (det 0, slogdet sign 0 and log|det| -inf).
+// (det 0, slogdet sign 0 and log|det| -inf). On the GPU, these checks (and eig's) wait for the
+// device once per call; svd and eigh do not check, a matrix whose solver fails to converge gets
+// NaN results there instead of the CPU's exception.
 #pragma once
 
 #include <optional>

@@ -4,7 +4,8 @@
 //
 // Every primitive here takes float32 or float64 matrices in the last two axes, batched over the
 // leading axes (any number, including none), in any memory layout; outputs are row-contiguous.
-// The CPU kernels (backend/cpu/linalg.cpp) call LAPACK once per matrix. The derivative and
+// The CPU kernels (backend/cpu/linalg.cpp) call LAPACK once per matrix; the GPU kernels
+// (backend/cuda/linalg.cu) call cuSOLVER / cuBLAS, batched for small matrices. The derivative and
 // batching rules are in rules_linalg.cpp.
 #pragma once
 

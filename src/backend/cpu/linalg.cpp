@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/common/linalg_errors.h"
 #include "backend/cpu/threading.h"
 #include "primitives/linalg.h"
 
@@ -199,14 +200,7 @@ void for_batches(int64_t batch, int64_t dim, const std::function<void(int64_t, i
                     [&](size_t b0, size_t b1) { f(static_cast<int64_t>(b0), int64_t(b1)); });
 }
 
-std::string batch_note(int64_t b, int64_t batch) {
-  return batch > 1 ? " (matrix " + std::to_string(b) + " of the batch)" : "";
-}
-
-[[noreturn]] void fail_kernel(const std::string& op, const std::string& msg, int64_t b,
-                              int64_t batch) {
-  throw std::runtime_error("[" + op + "] " + msg + batch_note(b, batch) + ".");
-}
+using linalg_errors::fail;
 
 void check_internal(int info, const char* routine) {
   if (info < 0) {
@@ -252,20 +246,14 @@ void inverse_kernel(const array& a, array& out, bool tri, bool upper) {
         Lapack<T>::trtri(upper ? 'U' : 'L', n, w.data(), n, info);
         check_internal(info, "trtri");
         if (info > 0) {
-          fail_kernel(
-              op,
-              "The matrix is singular: diagonal element " + std::to_string(info - 1) + " is zero",
-              b, A.batch);
+          fail(op, linalg_errors::zero_diagonal(info), b, A.batch);
         }
         zero_other_triangle(w.data(), n, n, !upper);
       } else {
         Lapack<T>::getrf(n, n, w.data(), n, ipiv.data(), info);
         check_internal(info, "getrf");
         if (info > 0) {
-          fail_kernel(op,
-                      "The matrix is singular: pivot " + std::to_string(info - 1) +
-                          " of its LU factorisation is zero",
-                      b, A.batch);
+          fail(op, linalg_errors::zero_pivot(info), b, A.batch);
         }
         Lapack<T>::getri(n, w.data(), n, ipiv.data(), work.data(), static_cast<int>(work.size()),
                          info);
@@ -290,10 +278,7 @@ void cholesky_kernel(const array& a, array& out, bool upper) {
       Lapack<T>::potrf(upper ? 'U' : 'L', n, w.data(), n, info);
       check_internal(info, "potrf");
       if (info > 0) {
-        fail_kernel("linalg::cholesky",
-                    "The matrix is not positive definite (its leading minor of order " +
-                        std::to_string(info) + " is not positive)",
-                    b, A.batch);
+        fail("linalg::cholesky", linalg_errors::not_positive_definite(info), b, A.batch);
       }
       zero_other_triangle(w.data(), n, n, !upper);
       store(w.data(), n, n, n, o + b * n * n);
@@ -380,7 +365,7 @@ void svd_kernel(const array& a, std::vector<array>& outs, bool uv) {
         Lapack<T>::gesvd(job, m, n, w.data(), m, s.data(), u.data(), ldu, vt.data(), ldvt,
                          work2.data(), static_cast<int>(work2.size()), info);
         check_internal(info, "gesvd");
-        if (info > 0) fail_kernel("linalg::svd", "The SVD did not converge", b, A.batch);
+        if (info > 0) fail("linalg::svd", "The SVD did not converge", b, A.batch);
       }
       std::copy(s.begin(), s.end(), so + b * k);
       if (uv) {
@@ -413,7 +398,7 @@ void eigh_kernel(const array& a, std::vector<array>& outs, char uplo, bool vecto
                        info);
       check_internal(info, "syevd");
       if (info > 0) {
-        fail_kernel("linalg::eigh", "The eigenvalue algorithm did not converge", b, A.batch);
+        fail("linalg::eigh", linalg_errors::no_convergence(), b, A.batch);
       }
       std::copy(ev.begin(), ev.end(), wo + b * n);
       if (vectors) store(w.data(), n, n, n, vo + b * n * n);
@@ -443,7 +428,7 @@ void eig_kernel(const array& a, std::vector<array>& outs, bool vectors) {
                       static_cast<int>(work.size()), info);
       check_internal(info, "geev");
       if (info > 0) {
-        fail_kernel("linalg::eig", "The eigenvalue algorithm did not converge", b, A.batch);
+        fail("linalg::eig", linalg_errors::no_convergence(), b, A.batch);
       }
       for (int j = 0; j < n; ++j)
         wo[b * n + j] = complex64_t(static_cast<float>(wr[j]), static_cast<float>(wi[j]));
@@ -523,19 +508,13 @@ void solve_kernel(const array& a, const array& rhs, array& out, bool tri, bool u
         Lapack<T>::trtrs(upper ? 'U' : 'L', n, k, w.data(), n, x.data(), n, info);
         check_internal(info, "trtrs");
         if (info > 0) {
-          fail_kernel(
-              op,
-              "The matrix is singular: diagonal element " + std::to_string(info - 1) + " is zero",
-              b, A.batch);
+          fail(op, linalg_errors::zero_diagonal(info), b, A.batch);
         }
       } else {
         Lapack<T>::gesv(n, k, w.data(), n, ipiv.data(), x.data(), n, info);
         check_internal(info, "gesv");
         if (info > 0) {
-          fail_kernel(op,
-                      "The matrix is singular: pivot " + std::to_string(info - 1) +
-                          " of its LU factorisation is zero",
-                      b, A.batch);
+          fail(op, linalg_errors::zero_pivot(info), b, A.batch);
         }
       }
       store(x.data(), n, n, k, o + b * n * k);

@@ -75,8 +75,10 @@ class Encoder {
   uint64_t ops() const { return ops_; }
   void count_op() { ++ops_; }
 
-  /// Opaque per-stream library state (the cuBLAS handle, owned by matmul.cpp).
+  /// Opaque per-stream library state: the cuBLAS handle (blas.h) and the cuSOLVER context
+  /// (solver.h), each created on first use and bound to this stream.
   void* blas_handle{nullptr};
+  void* solver_handle{nullptr};
 
  private:
   cudaStream_t stream_;
