@@ -120,6 +120,8 @@ def work(base, shape, dtype):
         return {"flops": 4 * B * H * Lq * Lk * D / (2 if "causal" in base else 1)}
     if base.startswith("tiny_add"):
         return {"ops": 1000}
+    if base.startswith("h2d_d2h"):
+        return {"bytes": 2 * n * 4}
     if base.startswith("gpt2"):
         B, T, L, D, H, V = shape  # as gpt::Config::train_flops_per_token in examples/gpt.h
         return {"flops": (6 * (L * 12 * D * D + V * D) + 12 * L * T * D) * B * T}
@@ -358,6 +360,11 @@ def torch_case(torch, base, shape, dtype, dev):
         q, k, v = rnd(B, H, Lq, D), rnd(B, H, Lk, D), rnd(B, H, Lk, D)
         causal = "causal" in base
         return (lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal)), "F.scaled_dot_product_attention"
+    if base.startswith("h2d_d2h"):
+        if not dev.startswith("cuda"):
+            return None, "host <-> device transfers need a GPU"
+        x = rnd(*shape).cpu()  # pageable host memory, as a tensor made on the host is
+        return (lambda: x.to(dev).cpu()), "x.to('cuda').cpu() from pageable host memory"
     if base.startswith("tiny_add"):
         t = rnd(*shape)
 

@@ -10,10 +10,11 @@
 // stream wait for the home stream. A device write made on one stream is waited for lazily: a
 // consumer on another stream records an event on the writer's stream when it first needs it.
 //
-// Host copies are ordinary pageable memory. Copies between pageable memory and the device are
-// complete (device->host) or staged (host->device) when cudaMemcpyAsync returns, so a host block
-// can be reused as soon as its buffer is freed. (Pinned staging for faster transfers is future
-// work.)
+// Host copies are ordinary pageable memory, so a host block can be reused as soon as its buffer
+// is freed. Copies between them and the device go through the ring of pinned memory of pinned.h
+// (large ones) or straight from/to pageable memory (small ones); either way the source of a
+// host->device copy may be reused when the call returns, and a device->host copy is complete
+// when it returns. The ring counts as cache memory in the ledger.
 #include <cuda_runtime_api.h>
 
 #include <map>
@@ -23,6 +24,7 @@
 #include <utility>
 
 #include "backend/cpu/host_allocator.h"
+#include "backend/cuda/pinned.h"
 #include "backend/cuda/runtime.h"
 #include "core/backend_hooks.h"
 #include "tandem/allocator.h"
@@ -284,8 +286,13 @@ class CudaAllocator : public allocator::Allocator {
   CudaAllocator()
       : ledger_(allocator::physical_memory() + total_device_memory(),
                 allocator::physical_memory() + total_device_memory()),
-        host_(ledger_, [this] { device_.release_cache_locked(ledger_.cached); }),
-        device_(ledger_) {}
+        host_(ledger_,
+              [this] {
+                device_.release_cache_locked(device_.cached_locked());
+                pinned_.release_locked();
+              }),
+        device_(ledger_),
+        pinned_(ledger_, kStagingCapacity) {}
 
   allocator::Buffer malloc(size_t size) override {
     auto* r = new CudaBuffer();
@@ -321,21 +328,26 @@ class CudaAllocator : public allocator::Allocator {
 
   // ---- statistics and limits (memory.h) ----
   Ledger& ledger() { return ledger_; }
+  /// Empties the caches; the pinned staging ring goes too when no copy uses it.
   void release_all_locked() {
     host_.release_cache_locked(host_.cached_locked());
     device_.release_cache_locked(device_.cached_locked());
+    pinned_.release_locked();
   }
   void trim_locked(size_t target) {
-    // Host first (cheap to get back), then device.
+    // Host first (cheap to get back), then device, then the staging ring (if idle).
     if (ledger_.cached > target) host_.release_cache_locked(ledger_.cached - target);
     if (ledger_.cached > target) device_.release_cache_locked(ledger_.cached - target);
+    if (ledger_.cached > target) pinned_.release_locked();
   }
   void trim_pools() { device_.trim_pools(); }
+  PinnedStaging& pinned() { return pinned_; }
 
  private:
   Ledger ledger_;
   HostAllocator host_;
   DeviceAllocator device_;
+  PinnedStaging pinned_;
 };
 
 CudaAllocator& cuda_allocator() {
@@ -343,6 +355,14 @@ CudaAllocator& cuda_allocator() {
   static CudaAllocator* a = new CudaAllocator();
   return *a;
 }
+
+}  // namespace
+
+PinnedStaging& pinned_staging() {
+  return cuda_allocator().pinned();
+}
+
+namespace {
 
 // ---- residency (record mutex held) ----
 
@@ -373,13 +393,7 @@ void ensure_host_locked(CudaBuffer* r) {
   Encoder* w = encoder_for_slot(r->writer_slot);
   if (!w) throw std::logic_error("[cuda] Buffer written by an unknown stream.");
   DeviceScope scope(w->device());
-  TANDEM_CUDA_CHECK(
-      cudaMemcpyAsync(r->host, r->device, r->size, cudaMemcpyDeviceToHost, w->stream()));
-  cudaEvent_t ev = acquire_event(w->device());
-  cudaError_t err = cudaEventRecord(ev, w->stream());
-  if (err == cudaSuccess) err = cudaEventSynchronize(ev);
-  release_event(ev, w->device());
-  if (err != cudaSuccess) throw_cuda_error(err, "cudaEventSynchronize", __FILE__, __LINE__);
+  copy_to_host(r->host, r->device, r->size, *w);
   r->host_valid = true;
 }
 
@@ -402,9 +416,7 @@ void ensure_device_locked(CudaBuffer* r, Encoder& enc) {
     r->device_cap = b.cap;
     r->device_id = b.device;
     r->home_slot = b.home;
-    TANDEM_CUDA_CHECK(
-        cudaMemcpyAsync(r->device, r->host, r->size, cudaMemcpyHostToDevice, enc.stream()));
-    enc.count_op();
+    copy_to_device(r->device, r->host, r->size, enc);
     r->device_valid = true;
     r->writer_slot = enc.slot();
     r->synced = bit;
@@ -580,6 +592,8 @@ size_t set_cache_limit(size_t limit) {
   return old;
 }
 void clear_cache() {
+  // Copies still using the pinned staging ring finish first, so that it can go too.
+  cuda::cuda_allocator().pinned().wait_idle();
   {
     std::lock_guard<std::mutex> lk(ledger().mu);
     cuda::cuda_allocator().release_all_locked();
