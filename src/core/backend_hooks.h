@@ -3,6 +3,8 @@
 // build without CUDA (where every GPU request throws "built without CUDA").
 #pragma once
 
+#include <cstdint>
+
 #include "tandem/array.h"
 #include "tandem/stream.h"
 
@@ -21,5 +23,17 @@ void synchronize(Stream s);
 void prepare_host(const array& a);
 /// Message explaining why GPU use failed ("built without CUDA" / "no CUDA device").
 const char* unavailable_reason();
+
+/// Counters of the GPU matmul (for tests and diagnostics; all zero without CUDA): cuBLASLt plan
+/// cache hits and misses (one heuristic query per miss), products that fell back to cuBLAS, GEMV
+/// kernel launches, and the plans cached now.
+struct MatmulStats {
+  uint64_t plan_hits{0};
+  uint64_t plan_misses{0};
+  uint64_t cublas_fallbacks{0};
+  uint64_t gemv_kernels{0};
+  uint64_t plans{0};
+};
+MatmulStats matmul_stats();
 
 }  // namespace tandem::gpu
