@@ -5,6 +5,7 @@ Runs the tandem_bench binary, parses its JSON lines, runs the same cases (same n
 read from Tandem's output) in NumPy and, if it can be imported, PyTorch, then prints a table of
 Tandem/peer time ratios and writes
 
+    <out>/tandem.jsonl   tandem_bench's lines as printed (written first)
     <out>/results.json   every measurement, the ratios and the machine/software versions
     <out>/results.md     the table in Markdown
     <out>/results.png    a bar chart of the ratios (needs matplotlib)
@@ -633,8 +634,15 @@ def main():
         log("[compare] this Tandem build cannot use the GPU: running everything on the CPU")
         device = "cpu"
         cmd, rows, rc = run_tandem(args, device)
-    if rc not in (0, 1) or not rows:
+    # Tandem's own lines are kept at once, so a later crash or timeout in a peer loses nothing.
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "tandem.jsonl"), "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+    if not rows:
         sys.exit(f"[compare] tandem_bench failed (exit {rc}) with no results")
+    if rc not in (0, 1):
+        log(f"[compare] tandem_bench exited with {rc} (crash?): comparing the {len(rows)} cases it printed")
 
     versions = {"python": platform.python_version()}
     if np is not None:
