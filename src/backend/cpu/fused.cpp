@@ -27,22 +27,67 @@ inline double exp_of(double x) {
   return std::exp(x);
 }
 
+/// Reductions over a row in 16 independent lanes, so the loops vectorise without reassociating
+/// any one running value (a single running sum or max is a serial dependency chain).
+constexpr int kLanes = 16;
+
+/// sum of f(v[j]) over a row.
+template <typename A, typename F>
+inline A lane_sum(const A* v, int64_t n, F f) {
+  A acc[kLanes];
+  for (int l = 0; l < kLanes; ++l)
+    acc[l] = A(0);
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    for (int l = 0; l < kLanes; ++l)
+      acc[l] += f(v[j + l]);
+  }
+  A s = 0;
+  for (; j < n; ++j)
+    s += f(v[j]);
+  for (int l = 0; l < kLanes; ++l)
+    s += acc[l];
+  return s;
+}
+
+/// max over a row; NaN is skipped here (the softmax arithmetic propagates it).
+template <typename A>
+inline A lane_max(const A* v, int64_t n) {
+  A acc[kLanes];
+  for (int l = 0; l < kLanes; ++l)
+    acc[l] = -std::numeric_limits<A>::infinity();
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    for (int l = 0; l < kLanes; ++l)
+      acc[l] = v[j + l] > acc[l] ? v[j + l] : acc[l];
+  }
+  A m = -std::numeric_limits<A>::infinity();
+  for (; j < n; ++j)
+    m = v[j] > m ? v[j] : m;
+  for (int l = 0; l < kLanes; ++l)
+    m = acc[l] > m ? acc[l] : m;
+  return m;
+}
+
 // One row: max, then e = exp(x - max) kept in `buf` (the accumulation type), sum, scale.
-// Three passes over a row that stays in cache, instead of five over the whole array.
+// A few passes over a row that stays in cache, instead of five over the whole array; 16-bit
+// inputs are converted into `buf` once.
 template <typename T, typename A>
 void softmax_row(const T* x, T* y, A* buf, int64_t n) {
-  A m = -std::numeric_limits<A>::infinity();
-  for (int64_t j = 0; j < n; ++j) {
-    A v = static_cast<A>(x[j]);
-    m = v > m ? v : m;
+  const A* v;
+  if constexpr (std::is_same_v<T, A>) {
+    v = x;
+  } else {
+    for (int64_t j = 0; j < n; ++j)
+      buf[j] = static_cast<A>(x[j]);
+    v = buf;
   }
+  const A m = lane_max(v, n);
   // NaN or +inf anywhere, or a row of -inf, gives a row of NaN through the arithmetic itself
   // (NaN sums, inf - inf), exactly as the composed exp(x - max) / sum does.
   for (int64_t j = 0; j < n; ++j)
-    buf[j] = exp_of(static_cast<A>(x[j]) - m);
-  A s = 0;
-  for (int64_t j = 0; j < n; ++j)
-    s += buf[j];
+    buf[j] = exp_of(v[j] - m);
+  const A s = lane_sum(buf, n, [](A t) { return t; });
   const A inv = A(1) / s;
   for (int64_t j = 0; j < n; ++j)
     y[j] = static_cast<T>(buf[j] * inv);
@@ -83,27 +128,6 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
 // ------------------------------ RMSNorm, LayerNorm ------------------------------
 
 namespace {
-
-/// sum of f(v[j]) over a row, in 16 independent lanes so the loop vectorises (no reassociation
-/// is needed: each lane is a plain running sum).
-template <typename A, typename F>
-inline A lane_sum(const A* v, int64_t n, F f) {
-  constexpr int L = 16;
-  A acc[L];
-  for (int l = 0; l < L; ++l)
-    acc[l] = A(0);
-  int64_t j = 0;
-  for (; j + L <= n; j += L) {
-    for (int l = 0; l < L; ++l)
-      acc[l] += f(v[j + l]);
-  }
-  A s = 0;
-  for (; j < n; ++j)
-    s += f(v[j]);
-  for (int l = 0; l < L; ++l)
-    s += acc[l];
-  return s;
-}
 
 /// One row of x in the accumulation type: x itself when it already is, else converted into buf.
 template <typename Tx, typename A>
