@@ -124,17 +124,22 @@ void gemv_16bit(array a, array b, array& out) {
     cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
       for (size_t l = l0; l < l1; ++l) {
         const H* row = mat + static_cast<int64_t>(l) * ld;
-        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        // 32 independent lanes: several vector accumulators in flight hide the add latency.
+        constexpr int kLanes = 32;
+        float acc[kLanes] = {};
         int64_t k = 0;
-        for (; k + 8 <= K; k += 8) {
-          for (int j = 0; j < 8; ++j)
+        for (; k + kLanes <= K; k += kLanes) {
+          for (int j = 0; j < kLanes; ++j)
             acc[j] += cvt(row[k + j]) * v[k + j];
         }
         float sum = 0;
         for (; k < K; ++k)
           sum += cvt(row[k]) * v[k];
-        y[l] =
-            sum + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        for (int w = kLanes / 2; w >= 1; w /= 2) {  // pairwise: lane j += lane j + w
+          for (int j = 0; j < w; ++j)
+            acc[j] += acc[j + w];
+        }
+        y[l] = sum + acc[0];
       }
     });
   } else {
