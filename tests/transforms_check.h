@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <numeric>
 #include <random>
@@ -23,13 +24,21 @@ using tandem::Dtype;
 using tandem::Shape;
 using tandem_test::values;
 
-/// Fixture base of the transformation tests: they check float64 derivatives on the CPU, so the
-/// default device is the CPU for the duration of each test (restored afterwards).
+/// Fixture base of the transformation tests: they check float64 derivatives, on the CPU by
+/// default, so the default device is the CPU for the duration of each test (restored afterwards).
+/// With TANDEM_TEST_TRANSFORMS_DEVICE=gpu (scripts/gpu-check sets it for one run) they run on the
+/// GPU instead, unchanged: the same graphs and checks, the device being the only difference.
 class CpuTest : public ::testing::Test {
  protected:
   void SetUp() override {
     saved_ = tandem::default_device();
-    tandem::set_default_device(tandem::Device(tandem::Device::cpu));
+    tandem::Device d(tandem::Device::cpu);
+    const char* env = std::getenv("TANDEM_TEST_TRANSFORMS_DEVICE");
+    if (env && std::string(env) == "gpu") {
+      d = tandem::Device(tandem::Device::gpu);
+      if (!tandem::is_available(d)) GTEST_SKIP() << "TANDEM_TEST_TRANSFORMS_DEVICE=gpu: no GPU";
+    }
+    tandem::set_default_device(d);
   }
   void TearDown() override { tandem::set_default_device(saved_); }
 
