@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backend/common/quant_bits.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/threading.h"
 #include "primitives/quantized.h"
@@ -44,26 +45,6 @@ array row_contiguous(const array& a) {
 array& alloc_output(array& out) {
   out.set_data(allocator::malloc(out.nbytes()));
   return out;
-}
-
-template <typename F>
-decltype(auto) dispatch_bits(int bits, F&& f) {
-  switch (bits) {
-    case 2:
-      return f.template operator()<2>();
-    case 3:
-      return f.template operator()<3>();
-    case 4:
-      return f.template operator()<4>();
-    case 5:
-      return f.template operator()<5>();
-    case 6:
-      return f.template operator()<6>();
-    case 8:
-      return f.template operator()<8>();
-  }
-  throw std::invalid_argument("[quantized] Unsupported number of bits " + std::to_string(bits) +
-                              ".");
 }
 
 template <typename F>

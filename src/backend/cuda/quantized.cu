@@ -36,6 +36,7 @@
 #include <string>
 
 #include "backend/common/blas_layout.h"
+#include "backend/common/quant_bits.h"
 #include "backend/cuda/blas.h"
 #include "backend/cuda/indexing.cuh"
 #include "primitives/quantized.h"
@@ -49,26 +50,6 @@ constexpr int64_t kTileElems = 1 << 25;  // values per dequantized tile of W (GE
 constexpr int kSmemBytes = 32 * 1024;    // shared memory of the Hadamard kernels
 
 // ---------------- dispatch ----------------
-
-template <typename F>
-void dispatch_bits(int bits, F&& f) {
-  switch (bits) {
-    case 2:
-      return f.template operator()<2>();
-    case 3:
-      return f.template operator()<3>();
-    case 4:
-      return f.template operator()<4>();
-    case 5:
-      return f.template operator()<5>();
-    case 6:
-      return f.template operator()<6>();
-    case 8:
-      return f.template operator()<8>();
-  }
-  throw std::invalid_argument("[quantized] Unsupported number of bits " + std::to_string(bits) +
-                              ".");
-}
 
 // The float types of the quantized ops, as device types.
 template <typename F>
