@@ -740,7 +740,7 @@ std::vector<CudnnCase> cudnn_cases() {
       cc("2d depthwise multiplier 2 strided", {1, 11, 11, 8}, {16, 3, 3, 1}, {2, 2}, {1, 1}, {1, 1},
          {1, 1}, {1, 1}, 8, false, "either"),
       cc("2d flipped", {2, 8, 9, 8}, {8, 3, 2, 8}, {1, 1}, {1, 1}, {1, 1}, {1, 2}, {1, 1}, 1, true,
-         "cudnn"),
+         "either"),
       cc("2d flipped groups strided", {2, 10, 9, 8}, {6, 3, 3, 4}, {2, 1}, {1, 0}, {1, 0}, {1, 1},
          {1, 1}, 2, true, "either"),
       cc("2d odd channels", {2, 6, 7, 3}, {5, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 1,

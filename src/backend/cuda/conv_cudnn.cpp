@@ -18,10 +18,11 @@
 // (float32 accumulation, tensor cores), float32 (no TF32 unless TANDEM_ENABLE_TF32=1, as the
 // GEMMs), float64. Declined (im2col runs): input dilation, negative padding (cropping), a high
 // padding that changes the output size, more than 3 spatial dims, a sample or a weight over
-// 2^31 - 1 elements, and problems for which cuDNN offers no algorithm (every status but "not
-// supported" is an error). FFT algorithms are never chosen: their rounding error grows with the
-// whole signal, not per output, and Tandem promises results within the dtype's tolerance of the
-// CPU's.
+// 2^31 - 1 elements, problems for which cuDNN offers no algorithm, and a first
+// cudnnConvolutionForward answering "not supported" or "bad parameter" (the latter with a word on
+// stderr; any other failure is an error). FFT algorithms are never chosen: their rounding error
+// grows with the whole signal, not per output, and Tandem promises results within the dtype's
+// tolerance of the CPU's.
 //
 // Batches whose tensors exceed 2^31 - 1 elements run in chunks of samples (cuDNN's legacy
 // descriptors hold int dims and strides). Plans (descriptors, algorithm, workspace size) are
@@ -455,9 +456,19 @@ bool conv_cudnn(Encoder& enc, const Convolution& p, const array& in, const array
                                 wsp, ws, beta, pl.y, Y + n0 * out_per * isz);
     enc.count_op();
     if (st != CUDNN_STATUS_SUCCESS) {
-      if (n0 == 0 && dnn_not_supported(st)) {
-        // Nothing was written: let im2col run, and do not try this plan again.
+      const bool bad_param = CUDNN_STATUS_CATEGORY(static_cast<int>(st)) == CUDNN_STATUS_BAD_PARAM;
+      if (n0 == 0 && (dnn_not_supported(st) || bad_param)) {
+        // Nothing was written: let im2col run, and do not try this plan again. A bad parameter
+        // (e.g. an alignment cuDNN wants beyond the 16 bytes ensured above) is a bug of this
+        // path worth a word on stderr, once.
         pl.supported = false;
+        static std::atomic<bool> warned{false};
+        if (bad_param && !warned.exchange(true)) {
+          std::cerr << "[tandem] cudnnConvolutionForward rejected a parameter ("
+                    << dnn_status_message(st) << ") for " << shape_to_string(in.shape())
+                    << " input, " << shape_to_string(w.shape()) << " weight, " << dtype_name(t)
+                    << "; using im2col for it." << std::endl;
+        }
         return decline("cudnnConvolutionForward: " + dnn_status_message(st));
       }
       throw std::runtime_error(
