@@ -1,22 +1,25 @@
 // Copyright © 2026 Tandem authors.
-// Convolution on the GPU: im2col into a bounded scratch buffer (chunks of output rows, every
-// group at once), then one cuBLAS strided-batched GEMM per chunk (a batch per group) writing
-// straight into the channels-last output. The same algorithm as the CPU (backend/cpu/conv.cpp),
-// so everything it supports is supported: any number of spatial dims (up to 8), strides, low /
-// high padding (negative: cropping), kernel and input dilation, groups, flipped kernels.
+// Convolution on the GPU. cuDNN first where it was found at build time and supports the case
+// (conv_cudnn.cpp: 1 to 3 spatial dims, no input dilation, padding that is symmetric in effect;
+// TANDEM_CONV_CUDNN=0 turns it off). Everything else: im2col into a bounded scratch buffer
+// (chunks of output rows, every group at once), then one cuBLAS strided-batched GEMM per chunk (a
+// batch per group) writing straight into the channels-last output. The same algorithm as the CPU
+// (backend/cpu/conv.cpp), so everything it supports is supported: any number of spatial dims (up
+// to 8), strides, low / high padding (negative: cropping), kernel and input dilation, groups,
+// flipped kernels.
 // A 1x1 convolution with unit strides, no padding, no dilation and one group needs no im2col:
 // the input is the GEMM operand.
 //
 // Dtypes: float32 (TF32 tensor cores only with TANDEM_ENABLE_TF32=1, as matmul), float64, and
 // float16 / bfloat16 (GEMM with float32 accumulation, the result rounded once; the CPU also
 // computes in float32 and rounds once). Inputs of another dtype are converted first.
-// cuDNN would be faster for many shapes; this general path comes first.
 #include <cublas_v2.h>
 
 #include <cstdlib>
 #include <cstring>
 
 #include "backend/cuda/blas.h"
+#include "backend/cuda/conv_cudnn.h"
 #include "backend/cuda/indexing.cuh"
 #include "primitives/conv.h"
 
@@ -158,6 +161,10 @@ void Convolution::eval_gpu(const std::vector<array>& inputs, std::vector<array>&
     // Empty sums: zeros.
     TANDEM_CUDA_CHECK(cudaMemsetAsync(po, 0, out.nbytes(), enc.stream()));
     enc.count_op();
+    cuda::set_evaluated(outputs);
+    return;
+  }
+  if (cuda::conv_cudnn(enc, *this, in, w, out, po)) {
     cuda::set_evaluated(outputs);
     return;
   }

@@ -75,10 +75,11 @@ class Encoder {
   uint64_t ops() const { return ops_; }
   void count_op() { ++ops_; }
 
-  /// Opaque per-stream library state: the cuBLAS handle (blas.h) and the cuSOLVER context
-  /// (solver.h), each created on first use and bound to this stream.
+  /// Opaque per-stream library state: the cuBLAS handle (blas.h), the cuSOLVER context
+  /// (solver.h) and the cuDNN handle (dnn.h), each created on first use and bound to this stream.
   void* blas_handle{nullptr};
   void* solver_handle{nullptr};
+  void* dnn_handle{nullptr};
 
  private:
   cudaStream_t stream_;
