@@ -322,8 +322,14 @@ class Downloads {
   ~Downloads() {
     // Unwinding after an error: no copy may still write into a span that goes back to the ring.
     for (auto& p : fly_) {
-      (void)cudaEventSynchronize(p.ev);
-      release_event(p.ev, enc_.device());
+      if (p.ev) {
+        (void)cudaEventSynchronize(p.ev);
+        release_event(p.ev, enc_.device());
+      } else {
+        // No event (acquire_event failed after the copy was queued): wait for the whole stream
+        // rather than hand back a span a copy may still write, and keep null out of the pool.
+        (void)cudaStreamSynchronize(enc_.stream());
+      }
       ring_.release(p.span, nullptr);
     }
     (void)cudaGetLastError();
