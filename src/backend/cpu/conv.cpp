@@ -81,7 +81,9 @@ void conv_typed(const Convolution& p, const array& in, const array& w, array& ou
       }
     }
   }
-  const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(rows, (int64_t(1) << 23) / cols));
+  // About 1M values (4 MiB of float32) of im2col rows per chunk: the GEMM then reads its rows
+  // while they are still in cache (8M-value chunks were ~30% slower on a 56x56x64 3x3 layer).
+  const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(rows, (int64_t(1) << 20) / cols));
   // Scratch from Tandem's allocator: its cache hands back the same (already mapped) block on
   // the next call, where a fresh std::vector would zero and fault in tens of MB every time.
   array scratch({static_cast<int32_t>(chunk * cols)}, out.dtype(), nullptr, {});
