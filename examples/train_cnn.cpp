@@ -5,6 +5,7 @@
 //
 //   tandem_train_cnn [--device cpu|gpu] [--epochs N] [--batch B] [--data DIR] [--limit N]
 #include <tandem/tandem.h>
+#include <exception>
 
 #include <algorithm>
 #include <chrono>
@@ -100,7 +101,7 @@ void progress(int epoch, int epochs, int done, int total, double loss, double ac
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   int epochs = 4, batch = 64, limit = 0;
   for (int i = 1; i < argc; ++i) {
@@ -205,4 +206,13 @@ int main(int argc, char** argv) {
   double acc = correct / test.n;
   std::printf("test accuracy: %.2f%% (%d images)\n", 100.0 * acc, test.n);
   return acc >= 0.85 ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // bad arguments, no GPU, missing data: a message, not abort
+    std::cerr << "\n" << argv[0] << ": error: " << e.what() << "\n";
+    return 1;
+  }
 }

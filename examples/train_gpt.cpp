@@ -14,6 +14,7 @@
 //                    [--width D] [--heads H] [--lr LR] [--eval-every N] [--sample N]
 //                    [--temperature X] [--seed S] [--data FILE]...
 #include <tandem/tandem.h>
+#include <exception>
 
 #include <algorithm>
 #include <chrono>
@@ -122,7 +123,7 @@ void usage() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   gpt::Config cfg;
   cfg.context = 64;
   cfg.n_layer = 4;
@@ -253,4 +254,13 @@ int main(int argc, char** argv) {
                 vocab.decode(ids).c_str());
   }
   return last_val < first_val ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // bad arguments, no GPU, missing data: a message, not abort
+    std::cerr << "\n" << argv[0] << ": error: " << e.what() << "\n";
+    return 1;
+  }
 }

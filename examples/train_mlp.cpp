@@ -5,6 +5,7 @@
 //
 //   tandem_train_mlp [--device cpu|gpu] [--epochs N] [--batch B] [--data DIR]
 #include <tandem/tandem.h>
+#include <exception>
 
 #include <algorithm>
 #include <chrono>
@@ -82,7 +83,7 @@ void progress(int epoch, int epochs, int done, int total, double loss, double ac
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   int epochs = 5, batch = 128;
   for (int i = 1; i < argc; ++i) {
@@ -191,4 +192,13 @@ int main(int argc, char** argv) {
   double test_acc = correct / test.n;
   std::printf("test accuracy: %.2f%% (%d images)\n", 100.0 * test_acc, test.n);
   return test_acc > 0.8 ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // bad arguments, no GPU, missing data: a message, not abort
+    std::cerr << "\n" << argv[0] << ": error: " << e.what() << "\n";
+    return 1;
+  }
 }
