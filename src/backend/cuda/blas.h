@@ -44,4 +44,22 @@ inline bool tf32_enabled() {
   return on;
 }
 
+/// cuBLAS data and compute types of a GEMM on `t`: float32 (TF32 only when enabled), float64,
+/// float16 / bfloat16 (float32 accumulation), complex64. Other dtypes throw, naming `op`.
+struct GemmTypes {
+  cudaDataType dt;
+  cublasComputeType_t compute;
+};
+inline GemmTypes gemm_types(Dtype t, const char* op) {
+  if (t == float32) {
+    return {CUDA_R_32F, tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F};
+  }
+  if (t == float64) return {CUDA_R_64F, CUBLAS_COMPUTE_64F};
+  if (t == float16) return {CUDA_R_16F, CUBLAS_COMPUTE_32F};
+  if (t == bfloat16) return {CUDA_R_16BF, CUBLAS_COMPUTE_32F};
+  if (t == complex64) return {CUDA_C_32F, CUBLAS_COMPUTE_32F};
+  throw std::invalid_argument(std::string("[") + op + "] Unsupported dtype " + dtype_name(t) +
+                              " on the GPU.");
+}
+
 }  // namespace tandem::cuda

@@ -66,26 +66,9 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   auto& enc = cuda::encoder(stream());
   array& out = outputs[0];
   const Dtype t = out.dtype();
-  cudaDataType dt;
-  cublasComputeType_t compute;
-  if (t == float32) {
-    dt = CUDA_R_32F;
-    compute = cuda::tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-  } else if (t == float64) {
-    dt = CUDA_R_64F;
-    compute = CUBLAS_COMPUTE_64F;
-  } else if (t == float16) {
-    dt = CUDA_R_16F;
-    compute = CUBLAS_COMPUTE_32F;
-  } else if (t == bfloat16) {
-    dt = CUDA_R_16BF;
-    compute = CUBLAS_COMPUTE_32F;
-  } else if (t == complex64) {
-    dt = CUDA_C_32F;
-    compute = CUBLAS_COMPUTE_32F;
-  } else {
-    throw std::invalid_argument("[matmul] Unsupported dtype " + dtype_name(t) + ".");
-  }
+  const cuda::GemmTypes types = cuda::gemm_types(t, "matmul");
+  const cudaDataType dt = types.dt;
+  const cublasComputeType_t compute = types.compute;
 
   array a = inputs[0];
   array b = inputs[1];

@@ -81,22 +81,6 @@ __global__ void gather_mm_pointers(const int32_t* L, const int32_t* R, int64_t p
   }
 }
 
-struct GemmTypes {
-  cudaDataType dt;
-  cublasComputeType_t compute;
-};
-
-GemmTypes gemm_types(Dtype t, const char* op) {
-  if (t == float32) {
-    return {CUDA_R_32F, cuda::tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F};
-  }
-  if (t == float64) return {CUDA_R_64F, CUBLAS_COMPUTE_64F};
-  if (t == float16) return {CUDA_R_16F, CUBLAS_COMPUTE_32F};
-  if (t == bfloat16) return {CUDA_R_16BF, CUBLAS_COMPUTE_32F};
-  throw std::invalid_argument(std::string("[") + op + "] Unsupported dtype " + dtype_name(t) +
-                              " on the GPU.");
-}
-
 // ---------------- BlockMaskedMM ----------------
 
 // out[e] = mask == 0 ? 0 : mask * out[e] for the output block of element e (in place).
@@ -223,7 +207,7 @@ void GatherMM::eval_gpu(const std::vector<array>& inputs, std::vector<array>& ou
   auto& enc = cuda::encoder(stream());
   array& out = outputs[0];
   const Dtype t = out.dtype();
-  const GemmTypes gt = gemm_types(t, "gather_mm");
+  const cuda::GemmTypes gt = cuda::gemm_types(t, "gather_mm");
   char* C = static_cast<char*>(enc.output(out));
   if (out.size() == 0) {
     cuda::set_evaluated(outputs);
@@ -308,7 +292,7 @@ void BlockMaskedMM::eval_gpu(const std::vector<array>& inputs, std::vector<array
   auto& enc = cuda::encoder(stream());
   array& out = outputs[0];
   const Dtype t = out.dtype();
-  gemm_types(t, "block_masked_mm");                   // checks the dtype
+  cuda::gemm_types(t, "block_masked_mm");             // checks the dtype
   const Dtype ct = t == float64 ? float64 : float32;  // compute type, also of the masks
   const int nd = out.ndim();
   const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1];

@@ -604,9 +604,9 @@ void QuantizedMatmul::eval_gpu(const std::vector<array>& inputs, std::vector<arr
 
   // GEMM path: dequantized tiles of W and cuBLAS.
   const bool is16 = t != float32;
-  const cudaDataType dt = t == float32 ? CUDA_R_32F : (t == float16 ? CUDA_R_16F : CUDA_R_16BF);
-  const cublasComputeType_t compute =
-      t == float32 && cuda::tf32_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  const cuda::GemmTypes types = cuda::gemm_types(t, "quantized_matmul");
+  const cudaDataType dt = types.dt;
+  const cublasComputeType_t compute = types.compute;
   const int64_t tile_rows = std::clamp<int64_t>(kTileElems / cols, 1, rows);
   const int64_t n_tiles = (rows + tile_rows - 1) / tile_rows;
   array tile = cuda::scratch(enc, static_cast<size_t>(tile_rows * cols), t);
