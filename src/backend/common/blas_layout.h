@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 #include "tandem/array.h"
+#include "tandem/utils.h"
 
 namespace tandem::blas {
 
@@ -73,6 +75,17 @@ inline bool shared_batches(const array& a) {
     if (a.shape()[d] != 1 && a.strides()[d] != 0) return false;
   }
   return true;
+}
+
+/// gather_mm gathers whole matrices from both operands: each needs at least one (checked when
+/// the kernel runs, on either device).
+inline void require_gather_operands(const array& a, const array& b) {
+  const int64_t na = batch_count(a), nb = batch_count(b);
+  if (na == 0 || nb == 0) {
+    throw std::out_of_range("[gather_mm] Cannot gather matrices from an operand with shape " +
+                            shape_to_string(na == 0 ? a.shape() : b.shape()) +
+                            ": it has no matrices.");
+  }
 }
 
 }  // namespace tandem::blas

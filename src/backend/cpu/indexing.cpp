@@ -4,6 +4,7 @@
 
 #include "backend/common/cast.h"
 #include "backend/common/dispatch.h"
+#include "backend/common/gather_index.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/strided.h"
 #include "backend/cpu/threading.h"
@@ -117,29 +118,28 @@ void Gather::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
   dispatch_by_size(a.itemsize(), [&]<typename T>() {
     const T* src = a.unsafe_data<T>();
     T* dst = out.unsafe_data<T>();
-    cpu::parallel_for(
-        n_idx, std::max<size_t>(1, 4096 / std::max<size_t>(slice_n, 1)), [&](size_t b, size_t e) {
-          for (size_t i = b; i < e; ++i) {
-            int64_t base = 0;
-            for (size_t j = 0; j < k; ++j) {
-              int ax = axes_[j];
-              int64_t n = a.shape()[ax];
-              int64_t v = idx[j][i];
-              if (v < 0) v += n;
-              // clamp so the whole slice stays inside the axis
-              v = std::clamp<int64_t>(v, 0, std::max<int64_t>(n - slice_sizes_[ax], 0));
-              base += v * a.strides()[ax];
-            }
-            T* o = dst + i * slice_n;
-            cpu::for_each_run<2>(sshape, sp, 0, slice_n,
-                                 [&](const auto& off, const auto& inc, int64_t cnt) {
-                                   const T* s = src + base + off[0];
-                                   T* d = o + off[1];
-                                   for (int64_t t = 0; t < cnt; ++t)
-                                     d[t] = s[t * inc[0]];
-                                 });
-          }
-        });
+    const size_t grain = std::max<size_t>(1, 4096 / std::max<size_t>(slice_n, 1));
+    cpu::parallel_for(n_idx, grain, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        int64_t base = 0;
+        for (size_t j = 0; j < k; ++j) {
+          int ax = axes_[j];
+          int64_t n = a.shape()[ax];
+          int64_t v = idx[j][i];
+          // clamped so the whole slice stays inside the axis
+          v = gather_index(v, n, std::max<int64_t>(n - slice_sizes_[ax], 0));
+          base += v * a.strides()[ax];
+        }
+        T* o = dst + i * slice_n;
+        cpu::for_each_run<2>(sshape, sp, 0, slice_n,
+                             [&](const auto& off, const auto& inc, int64_t cnt) {
+                               const T* s = src + base + off[0];
+                               T* d = o + off[1];
+                               for (int64_t t = 0; t < cnt; ++t)
+                                 d[t] = s[t * inc[0]];
+                             });
+      }
+    });
   });
 }
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "backend/common/gather_index.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/threading.h"
@@ -72,22 +73,15 @@ void gather_mm_typed(array a, array b, const array& lhs, const array& rhs, array
     std::fill(C, C + out.size(), T(0));
     return;
   }
+  blas::require_gather_operands(a, b);
   const int64_t na = blas::batch_count(a), nb = blas::batch_count(b);
-  if (na == 0 || nb == 0) {
-    throw std::out_of_range("[gather_mm] Cannot gather matrices from an operand with shape " +
-                            shape_to_string(na == 0 ? a.shape() : b.shape()) +
-                            ": it has no matrices.");
-  }
   blas::MatLayout la, lb;
   a = blas_ready(a, la);
   b = blas_ready(b, lb);
   array li = contiguous_as(lhs, int32), ri = contiguous_as(rhs, int32);
   const int32_t* L = li.unsafe_data<int32_t>();
   const int32_t* R = ri.unsafe_data<int32_t>();
-  auto index = [](int64_t v, int64_t n) {  // wrap once, then clamp (as Gather)
-    if (v < 0) v += n;
-    return std::clamp<int64_t>(v, 0, n - 1);
-  };
+  auto index = [](int64_t v, int64_t n) { return gather_index(v, n, n - 1); };  // as Gather
   const T* A = a.unsafe_data<T>();
   const T* B = b.unsafe_data<T>();
   // Runs of consecutive pairs that share B and whose A matrices follow each other row by row

@@ -13,6 +13,7 @@
 // with duplicate indices may differ from the CPU's in the last bits. Indices are uint32 and must
 // be in range: the CPU kernels throw for an index past the extent, which a GPU kernel cannot;
 // here such an index reads zero (gather) or is dropped (scatter-add).
+#include "backend/common/gather_index.h"
 #include "backend/cuda/indexing.cuh"
 #include "primitives/sort_scan.h"
 
@@ -35,10 +36,8 @@ __global__ void gather_kernel(const W* src, W* out, const int64_t* idx, int64_t 
     for (int j = 0; j < ax.k; ++j) {
       const int64_t n = ax.extent[j];
       int64_t v = idx[j * n_idx + i];
-      if (v < 0) v += n;
-      // Clamp so that the whole slice stays inside the axis.
-      const int64_t hi = n - ax.slice[j] > 0 ? n - ax.slice[j] : 0;
-      v = v < 0 ? 0 : (v > hi ? hi : v);
+      // Clamped so that the whole slice stays inside the axis.
+      v = gather_index(v, n, n - ax.slice[j] > 0 ? n - ax.slice[j] : 0);
       base += v * ax.stride[j];
     }
     int64_t off[1];

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "backend/common/blas_layout.h"
+#include "backend/common/gather_index.h"
 #include "backend/cuda/blas.h"
 #include "backend/cuda/indexing.cuh"
 #include "primitives/products.h"
@@ -67,11 +68,7 @@ __global__ void gather_mm_pointers(const int32_t* L, const int32_t* R, int64_t p
                                    cuda::StridedArgs<1> bb, int64_t na, int64_t nb, int64_t isz,
                                    int64_t c_step, const void** pa, const void** pb, void** pc) {
   for (int64_t p = cuda::global_thread(); p < pairs; p += cuda::grid_threads()) {
-    int64_t ia = L[p], ib = R[p];
-    if (ia < 0) ia += na;
-    if (ib < 0) ib += nb;
-    ia = ia < 0 ? 0 : (ia >= na ? na - 1 : ia);
-    ib = ib < 0 ? 0 : (ib >= nb ? nb - 1 : ib);
+    const int64_t ia = gather_index(L[p], na, na - 1), ib = gather_index(R[p], nb, nb - 1);
     int64_t oa[1], ob[1];
     cuda::locate(static_cast<uint64_t>(ia), ab, oa);
     cuda::locate(static_cast<uint64_t>(ib), bb, ob);
@@ -223,12 +220,8 @@ void GatherMM::eval_gpu(const std::vector<array>& inputs, std::vector<array>& ou
     cuda::set_evaluated(outputs);
     return;
   }
+  blas::require_gather_operands(a, b);
   const int64_t na = blas::batch_count(a), nb = blas::batch_count(b);
-  if (na == 0 || nb == 0) {
-    throw std::out_of_range("[gather_mm] Cannot gather matrices from an operand with shape " +
-                            shape_to_string(na == 0 ? a.shape() : b.shape()) +
-                            ": it has no matrices.");
-  }
   if (a.dtype() != t) a = cuda::contiguous_copy(enc, a, a.shape(), t);
   if (b.dtype() != t) b = cuda::contiguous_copy(enc, b, b.shape(), t);
   blas::MatLayout la, lb;
