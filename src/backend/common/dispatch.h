@@ -53,4 +53,22 @@ decltype(auto) dispatch_by_size(size_t size, F&& f) {
 
 #undef TANDEM_DISPATCH_CASE
 
+/// Calls f.template operator()<Tx, T>() for the (input, output) dtype pairs of the fused norms:
+/// equal float dtypes, or a 16-bit float input under a float32 output. F16 / BF16 are the
+/// backend's 16-bit types (float16_t / bfloat16_t on the CPU, __half / __nv_bfloat16 in CUDA).
+/// Returns false for any other pair.
+template <typename F16, typename BF16, typename F>
+bool dispatch_norm(Dtype x, Dtype out, F&& f) {
+  if (x == out) {
+    if (x == float16) return f.template operator()<F16, F16>(), true;
+    if (x == bfloat16) return f.template operator()<BF16, BF16>(), true;
+    if (x == float32) return f.template operator()<float, float>(), true;
+    if (x == float64) return f.template operator()<double, double>(), true;
+    return false;
+  }
+  if (out == float32 && x == float16) return f.template operator()<F16, float>(), true;
+  if (out == float32 && x == bfloat16) return f.template operator()<BF16, float>(), true;
+  return false;
+}
+
 }  // namespace tandem

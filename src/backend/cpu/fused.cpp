@@ -167,22 +167,6 @@ inline void norm_out_row(const A* v, A mu, A inv, const T* w, const T* b, T* y, 
   }
 }
 
-/// Calls f.template operator()<Tx, T>() for the (input, output) dtype pairs the fused norms
-/// take: equal float dtypes, or a 16-bit float input under a float32 output.
-template <typename F>
-bool dispatch_norm(Dtype x, Dtype out, F&& f) {
-  if (x == out) {
-    if (x == float16) return f.template operator()<float16_t, float16_t>(), true;
-    if (x == bfloat16) return f.template operator()<bfloat16_t, bfloat16_t>(), true;
-    if (x == float32) return f.template operator()<float, float>(), true;
-    if (x == float64) return f.template operator()<double, double>(), true;
-    return false;
-  }
-  if (out == float32 && x == float16) return f.template operator()<float16_t, float>(), true;
-  if (out == float32 && x == bfloat16) return f.template operator()<bfloat16_t, float>(), true;
-  return false;
-}
-
 /// The shared driver: rows of the last axis, split over the thread pool. rms: mu = 0 and the
 /// mean square; otherwise the mean and the (two-pass) population variance.
 void norm_eval(const char* op, bool rms, float eps, bool has_w, bool has_b,
@@ -198,7 +182,7 @@ void norm_eval(const char* op, bool rms, float eps, bool has_w, bool has_b,
   if (has_b) b = contiguous(inputs[has_w ? 2 : 1]);
   const int64_t n = x.shape().back();
   const int64_t rows = static_cast<int64_t>(x.size()) / n;
-  bool done = dispatch_norm(x.dtype(), out.dtype(), [&]<typename Tx, typename T>() {
+  auto kernel = [&]<typename Tx, typename T>() {
     using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
     const Tx* xp = x.unsafe_data<Tx>();
     const T* wp = w ? w->unsafe_data<T>() : nullptr;
@@ -226,7 +210,8 @@ void norm_eval(const char* op, bool rms, float eps, bool has_w, bool has_b,
         norm_out_row<T, A>(v, mu, inv, wp, bp, yp + r * n, n);
       }
     });
-  });
+  };
+  bool done = dispatch_norm<float16_t, bfloat16_t>(x.dtype(), out.dtype(), kernel);
   if (!done) {
     throw std::invalid_argument(std::string("[") + op + "] Unsupported dtypes: input " +
                                 dtype_name(x.dtype()) + ", output " + dtype_name(out.dtype()) +

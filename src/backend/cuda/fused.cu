@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "backend/common/dispatch.h"
 #include "backend/cuda/copy.h"
 #include "backend/cuda/kernels.cuh"
 #include "primitives/fused.h"
@@ -283,21 +284,6 @@ __global__ void norm_rows(const Tx* __restrict__ x, const T* __restrict__ w,
   }
 }
 
-/// Calls f.template operator()<Tx, T>() for the (input, output) pairs of the fused norms.
-template <typename F>
-bool dispatch_norm(Dtype x, Dtype out, F&& f) {
-  if (x == out) {
-    if (x == float16) return f.template operator()<__half, __half>(), true;
-    if (x == bfloat16) return f.template operator()<__nv_bfloat16, __nv_bfloat16>(), true;
-    if (x == float32) return f.template operator()<float, float>(), true;
-    if (x == float64) return f.template operator()<double, double>(), true;
-    return false;
-  }
-  if (out == float32 && x == float16) return f.template operator()<__half, float>(), true;
-  if (out == float32 && x == bfloat16) return f.template operator()<__nv_bfloat16, float>(), true;
-  return false;
-}
-
 template <bool kRms>
 void norm_gpu(const char* op, const Stream& stream, float eps, bool has_w, bool has_b,
               const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -323,7 +309,7 @@ void norm_gpu(const char* op, const Stream& stream, float eps, bool has_w, bool 
     throw std::invalid_argument(std::string("[") + op + "] Too many rows for the GPU kernel: " +
                                 std::to_string(rows) + ".");
   }
-  bool done = dispatch_norm(x.dtype(), out.dtype(), [&]<typename Tx, typename T>() {
+  auto kernel = [&]<typename Tx, typename T>() {
     constexpr int N = vec_width<Tx, T>();
     constexpr size_t vb = sizeof(T) * N, vbx = sizeof(Tx) * N;
     bool vec = n % N == 0 && is_aligned(px, vbx) && is_aligned(po, vb) &&
@@ -338,7 +324,8 @@ void norm_gpu(const char* op, const Stream& stream, float eps, bool has_w, bool 
     } else {
       args(norm_rows<Tx, T, N, false, kRms>, kRms ? "rms_norm_rows_warp" : "layer_norm_rows_warp");
     }
-  });
+  };
+  bool done = dispatch_norm<__half, __nv_bfloat16>(x.dtype(), out.dtype(), kernel);
   if (!done) {
     throw std::invalid_argument(std::string("[") + op + "] Unsupported dtypes: input " +
                                 dtype_name(x.dtype()) + ", output " + dtype_name(out.dtype()) +
