@@ -11,8 +11,17 @@
 #include <type_traits>
 
 #include "backend/common/blas_layout.h"
+#include "backend/cpu/copy.h"
 
 namespace tandem::cpu {
+
+/// `x` in a BLAS layout, described by `l` (copied to row-major when it has none).
+inline array blas_ready(const array& x, blas::MatLayout& l) {
+  if (blas::matrix_layout(x, l)) return x;
+  array c = make_contiguous(x);
+  blas::matrix_layout(c, l);
+  return c;
+}
 
 /// C = alpha * op(A) @ op(B) + beta * C, row-major, op = transpose when ta / tb.
 template <typename T>

@@ -25,14 +25,8 @@ void matmul_typed(array a, array b, array& out) {
   const int nd = out.ndim();
   const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a.shape()[nd - 1];
   blas::MatLayout la, lb;
-  if (!blas::matrix_layout(a, la)) {
-    a = cpu::make_contiguous(a);
-    blas::matrix_layout(a, la);
-  }
-  if (!blas::matrix_layout(b, lb)) {
-    b = cpu::make_contiguous(b);
-    blas::matrix_layout(b, lb);
-  }
+  a = cpu::blas_ready(a, la);
+  b = cpu::blas_ready(b, lb);
   T* C = out.unsafe_data<T>();
   const int64_t batches = static_cast<int64_t>(out.size()) / (M * N);
   if (K == 0) {
@@ -95,14 +89,8 @@ void gemv_16bit(array a, array b, array& out) {
   const int nd = out.ndim();
   const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a.shape()[nd - 1];
   blas::MatLayout la, lb;
-  if (!blas::matrix_layout(a, la)) {
-    a = cpu::make_contiguous(a);
-    blas::matrix_layout(a, la);
-  }
-  if (!blas::matrix_layout(b, lb)) {
-    b = cpu::make_contiguous(b);
-    blas::matrix_layout(b, lb);
-  }
+  a = cpu::blas_ready(a, la);
+  b = cpu::blas_ready(b, lb);
   const H* A = a.unsafe_data<H>();
   const H* B = b.unsafe_data<H>();
   H* C = out.unsafe_data<H>();

@@ -23,14 +23,6 @@ namespace tandem {
 
 namespace {
 
-// `x` in a BLAS layout (copied to row-major when it has none).
-array blas_ready(const array& x, blas::MatLayout& l) {
-  if (blas::matrix_layout(x, l)) return x;
-  array c = cpu::make_contiguous(x);
-  blas::matrix_layout(c, l);
-  return c;
-}
-
 // Row-contiguous values of `x` converted to `dtype` (index arrays and masks are small).
 array contiguous_as(const array& x, Dtype dtype) {
   if (x.dtype() == dtype && x.flags().row_contiguous) return x;
@@ -76,8 +68,8 @@ void gather_mm_typed(array a, array b, const array& lhs, const array& rhs, array
   blas::require_gather_operands(a, b);
   const int64_t na = blas::batch_count(a), nb = blas::batch_count(b);
   blas::MatLayout la, lb;
-  a = blas_ready(a, la);
-  b = blas_ready(b, lb);
+  a = cpu::blas_ready(a, la);
+  b = cpu::blas_ready(b, lb);
   array li = contiguous_as(lhs, int32), ri = contiguous_as(rhs, int32);
   const int32_t* L = li.unsafe_data<int32_t>();
   const int32_t* R = ri.unsafe_data<int32_t>();
@@ -130,7 +122,7 @@ void block_masked_typed(const BlockMaskedMM& p, const std::vector<array>& inputs
   const int64_t batches = static_cast<int64_t>(out.size()) / std::max<int64_t>(M * N, 1);
   T* C = out.unsafe_data<T>();
   blas::MatLayout la, lb;
-  array a = blas_ready(inputs[0], la), b = blas_ready(inputs[1], lb);
+  array a = cpu::blas_ready(inputs[0], la), b = cpu::blas_ready(inputs[1], lb);
   const Dtype t = out.dtype();
   // Masks as row-contiguous values of T (bool -> 0/1).
   size_t next = 2;
