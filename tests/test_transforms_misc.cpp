@@ -3,6 +3,8 @@
 // per-example gradients, Jacobians and Hessians by composition, and a small MLP trained with SGD.
 #include <chrono>
 #include <memory>
+#include <set>
+#include <sstream>
 
 #include "transforms_check.h"
 
@@ -18,6 +20,7 @@ class TransformsCheckpoint : public tx::CpuTest {};
 class TransformsErrors : public tx::CpuTest {};
 class TransformsCompose : public tx::CpuTest {};
 class TransformsTraining : public tx::CpuTest {};
+class TransformsPlacement : public tx::CpuTest {};
 
 namespace {
 
@@ -515,6 +518,91 @@ TEST_F(TransformsCompose, CheckersDetectWrongRules) {
   EXPECT_FALSE(tx::check_grad(f, xs));
   EXPECT_FALSE(tx::check_jvp(f, xs));
   EXPECT_FALSE(tx::check_vmap(bad, xs, {0}));
+}
+
+// ------------------------------ placement ------------------------------
+
+namespace {
+
+// Every node of the unevaluated graph behind `outs` that is not on stream `s`, as "Name@stream";
+// *visited counts the nodes walked.
+std::vector<std::string> nodes_off_stream(const std::vector<array>& outs, const Stream& s,
+                                          size_t* visited) {
+  std::vector<std::string> off;
+  std::vector<array> todo(outs.begin(), outs.end());
+  std::set<std::uintptr_t> seen;
+  while (!todo.empty()) {
+    array a = todo.back();
+    todo.pop_back();
+    if (!a.has_primitive() || !seen.insert(a.id()).second) continue;
+    if (a.primitive().stream() != s) {
+      std::ostringstream os;
+      os << a.primitive().name() << "@" << a.primitive().stream();
+      off.push_back(os.str());
+    }
+    ++*visited;
+    for (const auto& in : a.inputs())
+      todo.push_back(in);
+  }
+  return off;
+}
+
+}  // namespace
+
+// The transforms build their graphs on the default stream of the default device, whatever it is:
+// this is what makes a program written on the CPU run unchanged with TANDEM_DEVICE=gpu. Here the
+// default is switched to a fresh stream of the test's device, and every node that grad, jvp,
+// vmap, checkpoint and custom_vjp create must land on it; the values must not change.
+TEST_F(TransformsPlacement, GraphsAreBuiltOnTheDefaultStream) {
+  array x = tx::rand64({3, 4}, -1, 1, 11), w = tx::rand64({4, 2}, -1, 1, 12);
+  array v = tx::rand64({3, 4}, -1, 1, 13);
+  eval({x, w, v});
+  std::function<array(const std::vector<array>&)> fs = [](const std::vector<array>& a) {
+    return sum(square(tanh(matmul(a[0], a[1]))));
+  };
+  ArrayFn f = [fs](const std::vector<array>& a) { return std::vector<array>{fs(a)}; };
+  ArrayFn g = custom_vjp(
+      f, [](const std::vector<array>& p, const std::vector<array>& c, const std::vector<array>&) {
+        return std::vector<array>{multiply(c[0], ones_like(p[0])), multiply(c[0], ones_like(p[1]))};
+      });
+  auto build = [&]() {
+    std::vector<array> outs;
+    auto vg = value_and_grad(f, std::vector<int>{0, 1})({x, w});
+    outs.insert(outs.end(), vg.first.begin(), vg.first.end());
+    outs.insert(outs.end(), vg.second.begin(), vg.second.end());
+    auto t = jvp(f, {x, w}, {v, zeros_like(w)});
+    outs.push_back(t.second[0]);
+    ArrayFn per_row = [&](const std::vector<array>& a) {
+      return grad(fs, std::vector<int>{1})({a[0], w});
+    };
+    auto per_example = vmap(per_row, std::vector<int>{0})({reshape(x, {3, 1, 4})});
+    outs.push_back(per_example[0]);
+    outs.push_back(value_and_grad(checkpoint(f), std::vector<int>{0})({x, w}).second[0]);
+    outs.push_back(vjp(g, {x, w}, {array(1.0, float64)}).second[0]);
+    return outs;
+  };
+  const Device dev = default_device();
+  const Stream before = default_stream(dev);
+  auto reference = build();
+  eval(reference);
+  const Stream s = new_stream(dev);
+  set_default_stream(s);
+  std::vector<array> outs;
+  try {
+    outs = build();
+  } catch (...) {
+    set_default_stream(before);
+    throw;
+  }
+  set_default_stream(before);
+  size_t visited = 0;
+  auto off = nodes_off_stream(outs, s, &visited);
+  EXPECT_GT(visited, 50u);  // the walk saw the backward graphs, not just the outputs
+  EXPECT_TRUE(off.empty()) << off.size() << " nodes off the default stream, e.g. " << off.front();
+  eval(outs);
+  ASSERT_EQ(outs.size(), reference.size());
+  for (size_t i = 0; i < outs.size(); ++i)
+    EXPECT_TRUE(tandem_test::arrays_close(outs[i], reference[i])) << "output " << i;
 }
 
 // ------------------------------ training ------------------------------
