@@ -246,6 +246,34 @@ TEST(NnModule, ValueAndGradMatchesHandGradient) {
   EXPECT_THROW_MSG(bad({x}), std::invalid_argument, "[value_and_grad]");
 }
 
+TEST(NnModule, ValueAndGradWithAuxiliaryOutputs) {
+  nn::Linear l(2, 1);
+  l.set_dtype(float64);
+  l.weight() = f64({0.5, -1.0}, {1, 2});
+  l.bias() = f64({0.25}, {1});
+  array x = f64({1, 2, 3, 4}, {2, 2});
+  auto vg = nn::value_and_grad(l, [&](const std::vector<array>& in) {
+    array y = l(in[0]);
+    return std::vector<array>{sum(square(y)), y, in[0] * 2.0};
+  });
+  auto [outs, grads] = vg({x});
+  ASSERT_EQ(outs.size(), 3u);
+  EXPECT_NEAR(outs[0].item<double>(), 1.5625 + 5.0625, 1e-12);
+  EXPECT_TRUE(close(outs[1], {-1.25, -2.25}));  // the outputs after the loss come back as is
+  EXPECT_TRUE(close(outs[2], {2, 4, 6, 8}));
+  // Gradients are those of the first output only.
+  EXPECT_TRUE(close(grads.at("weight").as_array(),
+                    {2 * (-1.25 * 1 + -2.25 * 3), 2 * (-1.25 * 2 + -2.25 * 4)}));
+  EXPECT_TRUE(close(grads.at("bias").as_array(), {2 * (-1.25 - 2.25)}));
+  EXPECT_TRUE(close(l.weight(), {0.5, -1.0}));
+  auto none = nn::value_and_grad(l, [](const std::vector<array>&) { return std::vector<array>{}; });
+  EXPECT_THROW_MSG(none({x}), std::invalid_argument, "[value_and_grad] The function returned no");
+  auto vector_loss = nn::value_and_grad(l, [&](const std::vector<array>& in) {
+    return std::vector<array>{l(in[0]), in[0]};
+  });
+  EXPECT_THROW_MSG(vector_loss({x}), std::invalid_argument, "must return a single value");
+}
+
 TEST(NnModule, BaseCallThrows) {
   nn::Bilinear b(2, 2, 1);
   nn::Module& m = b;

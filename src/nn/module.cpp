@@ -600,7 +600,7 @@ std::string Module::to_string() const {
 
 // ================================ value_and_grad ================================
 
-ModuleValueAndGradFn value_and_grad(Module& model, ModuleLossFn fn) {
+ModuleValuesAndGradFn value_and_grad(Module& model, ModuleOutputsFn fn) {
   return [&model, fn = std::move(fn)](const std::vector<array>& inputs) {
     Params params = model.trainable_parameters();
     std::vector<array> primals = params.leaves();
@@ -608,28 +608,40 @@ ModuleValueAndGradFn value_and_grad(Module& model, ModuleLossFn fn) {
     primals.insert(primals.end(), inputs.begin(), inputs.end());
     std::vector<int> argnums(n);
     std::iota(argnums.begin(), argnums.end(), 0);
+    auto call = [&fn](const std::vector<array>& ins) {
+      std::vector<array> outs = fn(ins);
+      if (outs.empty())
+        fail("value_and_grad", "The function returned no outputs; its first output is the loss.");
+      if (outs[0].size() != 1)
+        fail("value_and_grad", "The loss function must return a single value; got shape " +
+                                   shape_to_string(outs[0].shape()) + ".");
+      return outs;
+    };
     auto inner = [&](const std::vector<array>& args) {
       std::vector<array> ps(args.begin(), args.begin() + n);
       std::vector<array> ins(args.begin() + n, args.end());
       model.update(tree_replace_leaves(params, ps), false);
-      array loss = fn(ins);
-      if (loss.size() != 1)
-        fail("value_and_grad", "The loss function must return a single value; got shape " +
-                                   shape_to_string(loss.shape()) + ".");
-      return loss;
+      return call(ins);
     };
     struct Restore {
       Module& m;
       const Params& p;
       ~Restore() { m.update(p, false); }
     } restore{model, params};
-    if (n == 0) {
-      array loss = fn(inputs);
-      return std::make_pair(loss, params);
-    }
-    auto [value, grads] = tandem::value_and_grad(
-        std::function<array(const std::vector<array>&)>(inner), argnums)(primals);
-    return std::make_pair(value, tree_replace_leaves(params, grads));
+    if (n == 0) return std::make_pair(call(inputs), params);
+    auto [values, grads] = tandem::value_and_grad(ArrayFn(inner), argnums)(primals);
+    return std::make_pair(values, tree_replace_leaves(params, grads));
+  };
+}
+
+ModuleValueAndGradFn value_and_grad(Module& model, ModuleLossFn fn) {
+  ModuleOutputsFn as_outputs = [fn = std::move(fn)](const std::vector<array>& inputs) {
+    return std::vector<array>{fn(inputs)};
+  };
+  auto with_outputs = value_and_grad(model, std::move(as_outputs));
+  return [with_outputs](const std::vector<array>& inputs) {
+    auto [values, grads] = with_outputs(inputs);
+    return std::make_pair(values[0], std::move(grads));
   };
 }
 

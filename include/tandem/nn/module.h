@@ -223,6 +223,21 @@ using ModuleValueAndGradFn =
 /// statistics) is kept.
 ModuleValueAndGradFn value_and_grad(Module& model, ModuleLossFn fn);
 
+/// A function whose first output is the loss; the others (e.g. logits or an accuracy) come back
+/// with it, undifferentiated, as MLX's value_and_grad does for a function returning a tuple.
+using ModuleOutputsFn = std::function<std::vector<array>(const std::vector<array>& inputs)>;
+/// Returns (every output of fn, gradients of the first with respect to the trainable parameters).
+using ModuleValuesAndGradFn =
+    std::function<std::pair<std::vector<array>, Params>(const std::vector<array>& inputs)>;
+
+/// value_and_grad for a function with auxiliary outputs:
+///   auto step = nn::value_and_grad(model, [&](const std::vector<array>& in) {
+///     array logits = model(in[0]);
+///     return std::vector<array>{losses::cross_entropy(logits, in[1], {}, -1, 0, "mean"), logits};
+///   });
+///   auto [outs, grads] = step({x, y});   // outs[0] the loss, outs[1] the logits
+ModuleValuesAndGradFn value_and_grad(Module& model, ModuleOutputsFn fn);
+
 /// Write named arrays to `path`, in the format its extension names: ".safetensors"
 /// (save_safetensors), ".npz" (savez), otherwise the Tandem array-archive format (little-endian):
 /// the 8 bytes "TANDEMA1", a uint64 count, then per array: uint32 name length, the UTF-8 name,
