@@ -243,6 +243,42 @@ bool cudnn_conv_on() {
 
 }  // namespace
 
+TEST(GpuParity, ConvolutionLongReductions16BitExact) {
+  // 16-bit convolutions whose GEMMs reduce over thousands of values: multiples of 1/8 in
+  // [-2, 2] keep every partial sum exact in float32 (below 2^15 in steps of 1/64), so the GPU
+  // must equal the CPU bit for bit whatever order or split it sums in, as long as the partial
+  // sums stay in float32 (cuBLAS's reduced-precision reductions are turned off for the im2col
+  // GEMMs; cuDNN accumulates in float32). Input dilation forces im2col; the 1x1 case is the
+  // pointwise GEMM (or cuDNN); groups make the GEMM a strided batch.
+  array x = rnd_real({1, 4, 4, 512}, 760);
+  array w = rnd_real({8, 3, 3, 512}, 761);
+  array xp = rnd_real({1, 2, 3, 8192}, 762);
+  array wp = rnd_real({4, 1, 1, 8192}, 763);
+  array wg = rnd_real({8, 3, 3, 256}, 764);
+  for (Dtype t : {bfloat16, float16}) {
+    SCOPED_TRACE(dtype_name(t));
+    array xt = astype(x, t), wt = astype(w, t);
+    EXPECT_MATCHES_CPU(
+        [&](Device d) {
+          return conv_general(xt, wt, {1, 1}, {0, 0}, {0, 0}, {1, 1}, {2, 2}, 1, false, d);
+        },
+        0.0);
+    EXPECT_MATCHES_CPU(
+        [&](Device d) {
+          return conv_general(xt, astype(wg, t), {1, 1}, {1, 1}, {1, 1}, {1, 1}, {2, 2}, 2, false,
+                              d);
+        },
+        0.0);
+    // cuDNN may pick a Winograd algorithm here, whose transforms round: the dtype's tolerance.
+    EXPECT_MATCHES_CPU([&](Device d) { return conv2d(xt, wt, {1, 1}, {1, 1}, {1, 1}, 1, d); });
+    EXPECT_MATCHES_CPU(
+        [&](Device d) {
+          return conv2d(astype(xp, t), astype(wp, t), {1, 1}, {0, 0}, {1, 1}, 1, d);
+        },
+        0.0);
+  }
+}
+
 TEST(GpuParity, ConvolutionCudnnCases) {
   uint32_t seed = 700;
   for (auto& cc : cudnn_cases()) {

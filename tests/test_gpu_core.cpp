@@ -336,6 +336,55 @@ TEST(GpuParity, MatmulCublasLtShapesAndGemv) {
   }
 }
 
+TEST(GpuParity, MatmulBatchesBeyondOneLibraryCall) {
+  // matmul.cpp splits strided batches into calls of at most 65535 products: a batch of 70000
+  // (two calls, the second of 4465), with a shared (stride-0) operand on either side, a
+  // transposed operand, and batch axes that collapse into one. Products of multiples of 1/8 with
+  // K = 3: exact in every dtype before the output's rounding.
+  for (Dtype t : {float32, bfloat16, float16, float64, complex64}) {
+    SCOPED_TRACE(dtype_name(t));
+    array a = astype(rnd_real({70000, 2, 3}, 870), t);
+    array b = astype(rnd_real({70000, 3, 2}, 871), t);
+    array bs = astype(rnd_real({3, 2}, 872), t);
+    array as = astype(rnd_real({2, 3}, 873), t);
+    expect_matches([&](Device d) { return matmul(a, b, d); });
+    expect_matches([&](Device d) { return matmul(as, b, d); });  // shared a: stride 0
+    expect_matches([&](Device d) { return matmul(a, bs, d); });  // folded into 140000 rows
+    expect_matches(
+        [&](Device d) { return matmul(swapaxes(b, -1, -2, d), swapaxes(a, -1, -2, d), d); });
+    expect_matches([&](Device d) {
+      return matmul(reshape(a, {2, 35000, 2, 3}, d), reshape(b, {2, 35000, 3, 2}, d), d);
+    });
+  }
+}
+
+TEST(GpuParity, MatmulLongReductions16BitExact) {
+  // Multiples of 1/8 in [-2, 2]: every partial sum of up to 8192 products is a multiple of 1/64
+  // below 2^15, exact in float32 in any order. 16-bit outputs must then equal the CPU's bit for
+  // bit; a split-K reduction in the 16-bit output type (cuBLASLt's INPLACE / OUTPUT_TYPE
+  // schemes, or cuBLAS's reduced-precision reductions, both turned off) would round partial
+  // sums and differ. Few outputs and a long K make split-K likely; batches and a transposed
+  // operand take the strided-batch and cuBLAS paths too.
+  for (Dtype t : {bfloat16, float16}) {
+    SCOPED_TRACE(dtype_name(t));
+    array a = astype(rnd_real({16, 8192}, 880), t);
+    array b = astype(rnd_real({8192, 24}, 881), t);
+    EXPECT_MATCHES_CPU([&](Device d) { return matmul(a, b, d); }, 0.0);
+    EXPECT_MATCHES_CPU(
+        [&](Device d) { return matmul(swapaxes(b, 0, 1, d), swapaxes(a, 0, 1, d), d); }, 0.0);
+    array a3 = astype(rnd_real({3, 8, 6000}, 882), t);
+    array b3 = astype(rnd_real({3, 6000, 8}, 883), t);
+    EXPECT_MATCHES_CPU([&](Device d) { return matmul(a3, b3, d); }, 0.0);
+    // gather_mm (cublasGemmBatchedEx) with the same long reduction.
+    EXPECT_MATCHES_CPU(
+        [&](Device d) {
+          return gather_mm(a3, b3, make({2, 0, 1, 2}, {4}, int32), make({0, 0, 2, 1}, {4}, int32),
+                           false, d);
+        },
+        0.0);
+  }
+}
+
 TEST(GpuParity, MatmulPlanCacheHits) {
   // The cuBLASLt heuristic runs once per problem: repeating a shape (fresh arrays, same
   // alignment) hits the plan cache.

@@ -114,6 +114,83 @@ TEST(GpuParity, LinalgInverseSolveCholesky) {
   EXPECT_MATCHES_CPU([&](Device d) { return la::solve(eye(3), zeros({3, 0}), d); });
 }
 
+namespace {
+
+// The message of the std::runtime_error that evaluating fn(d) throws, or "" when none.
+std::string error_of(const std::function<array(Device)>& fn, Device d) {
+  try {
+    fn(d).eval();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// fn throws on the CPU, and every GPU throws the same message.
+void expect_same_error(const std::function<array(Device)>& fn, const std::string& part) {
+  const std::string want = error_of(fn, Device(Device::cpu));
+  EXPECT_NE(want.find(part), std::string::npos) << "CPU message: \"" << want << "\"";
+  for (auto& d : gpus()) {
+    EXPECT_EQ(error_of(fn, d), want);
+  }
+}
+
+}  // namespace
+
+TEST(GpuParity, LinalgErrorsBatchedAndLooped) {
+  // The status words of both GPU paths (batched library calls up to 32 x 32, a loop above) reach
+  // the host and raise the CPU's exceptions, naming the same matrix and pivot. One bad matrix
+  // per batch (the last one, so that every earlier one must be checked), float32 and float64.
+  for (Dtype t : {float32, float64}) {
+    for (int n : {4, 40}) {
+      SCOPED_TRACE(std::to_string(n) + " " + dtype_name(t));
+      const int count = 3;
+      // Diagonally dominant matrices, the last with an exactly zero column 0 (LU pivot 0 is
+      // zero, as is diagonal element 0).
+      auto v = rnd_reals(static_cast<size_t>(count) * n * n, -1, 1, 1200 + n);
+      for (int b = 0; b < count; ++b) {
+        for (int i = 0; i < n; ++i)
+          v[(b * n + i) * n + i] += n;
+      }
+      for (int i = 0; i < n; ++i)
+        v[((count - 1) * n + i) * n] = 0.0;
+      array sing = make(v, {count, n, n}, t);
+      array rhs =
+          make(rnd_reals(static_cast<size_t>(count) * n * 2, -1, 1, 1300 + n), {count, n, 2}, t);
+      expect_same_error([&](Device d) { return la::inv(sing, d); },
+                        "[linalg::inv] The matrix is singular");
+      expect_same_error([&](Device d) { return la::solve(sing, rhs, d); },
+                        "[linalg::solve] The matrix is singular");
+      // Triangular: a zero on the diagonal of matrix 2 (position n / 2), in both triangles.
+      auto tv = v;
+      for (int i = 0; i < n; ++i)
+        tv[((count - 1) * n + i) * n] = 0.5;
+      tv[((count - 1) * n + n / 2) * n + n / 2] = 0.0;
+      array tri = make(tv, {count, n, n}, t);
+      for (bool upper : {false, true}) {
+        SCOPED_TRACE(upper ? "upper" : "lower");
+        expect_same_error(
+            [&](Device d) { return la::tri_inv(tri, upper, d); },
+            "[linalg::tri_inv] The matrix is singular: diagonal element " + std::to_string(n / 2));
+        expect_same_error([&](Device d) { return la::solve_triangular(tri, rhs, upper, d); },
+                          "[linalg::solve_triangular] The matrix is singular");
+      }
+      // Cholesky: matrix 1 is symmetric but indefinite (a negative diagonal entry at n - 1).
+      array spd = la_spd({count}, n, 1400 + n, t);
+      auto sv = values(spd);
+      sv[(static_cast<size_t>(n) + n - 1) * n + n - 1] = -1.0;
+      array bad = make(sv, {count, n, n}, t);
+      for (bool upper : {false, true}) {
+        SCOPED_TRACE(upper ? "upper" : "lower");
+        expect_same_error([&](Device d) { return la::cholesky(bad, upper, d); },
+                          "[linalg::cholesky] The matrix is not positive definite (its leading "
+                          "minor of order " +
+                              std::to_string(n) + " is not positive) (matrix 1 of the batch)");
+      }
+    }
+  }
+}
+
 TEST(GpuParity, LinalgLUAndDeterminants) {
   uint32_t seed = 800;
   for (Dtype t : {float32, float64}) {

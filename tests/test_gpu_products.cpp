@@ -57,6 +57,41 @@ TEST(GpuParity, GatherMMRepeatedIndices) {
   });
 }
 
+TEST(GpuParity, GatherMMManyPairsAndOffsets) {
+  // More pairs than one cublasGemmBatchedEx call takes (65535 per call): 70000 pairs of small
+  // matrices, indices cycling through both operands.
+  array a = rnd_real({7, 3, 5}, 730);
+  array b = rnd_real({11, 5, 2}, 731);
+  std::vector<double> li(70000), ri(70000);
+  for (int i = 0; i < 70000; ++i) {
+    li[i] = i % 7;
+    ri[i] = (i * 3) % 11;
+  }
+  array lhs = make(li, {70000}, int32), rhs = make(ri, {70000}, int32);
+  for (Dtype t : tandem_test::float_dtypes()) {
+    SCOPED_TRACE(dtype_name(t));
+    array at = astype(a, t), bt = astype(b, t);
+    EXPECT_MATCHES_CPU([&](Device d) { return gather_mm(at, bt, lhs, rhs, false, d); });
+    // Operands at odd element offsets (pointers not 16-byte aligned), odd sizes, M = 1 and
+    // N = 1, a transposed b.
+    array ao = slice(astype(rnd_real({5 * 7 * 9 + 1}, 732), t), {1}, {5 * 7 * 9 + 1});
+    array bo = slice(astype(rnd_real({4 * 9 * 3 + 1}, 733), t), {1}, {4 * 9 * 3 + 1});
+    auto a3 = [&](Device d) { return reshape(ao, {5, 7, 9}, d); };
+    auto b3 = [&](Device d) { return reshape(bo, {4, 9, 3}, d); };
+    array l = make({4, 0, 2, 2, -1}, {5}, int32), r = make({3, 3, 0, 1, 2}, {5}, int32);
+    EXPECT_MATCHES_CPU([&](Device d) { return gather_mm(a3(d), b3(d), l, r, false, d); });
+    EXPECT_MATCHES_CPU([&](Device d) {
+      return gather_mm(slice(a3(d), {0, 2, 0}, {5, 3, 9}, d), b3(d), l, r, false, d);
+    });
+    EXPECT_MATCHES_CPU([&](Device d) {
+      return gather_mm(a3(d), slice(b3(d), {0, 0, 1}, {4, 9, 2}, d), l, r, false, d);
+    });
+    EXPECT_MATCHES_CPU([&](Device d) {
+      return gather_mm(a3(d), swapaxes(reshape(bo, {4, 3, 9}, d), -1, -2, d), l, r, false, d);
+    });
+  }
+}
+
 TEST(GpuParity, BlockMaskedMM) {
   const int M = 70, K = 100, N = 65;
   array a = rnd_real({2, M, K}, 720);

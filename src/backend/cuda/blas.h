@@ -24,12 +24,25 @@
 
 namespace tandem::cuda {
 
-/// The stream's cuBLAS handle, created on first use and bound to the stream.
+/// The stream's cuBLAS handle, created on first use and bound to the stream. Its math mode
+/// keeps the split-K reductions of 16-bit GEMMs (cublasGemm*Ex with a float32 compute type) in
+/// float32: cuBLAS's default lets them reduce in the 16-bit output type, which would round
+/// partial sums where the CPU and the cuBLASLt path (blaslt.cpp) accumulate in float32 to the
+/// end. TF32 stays off (CUBLAS_DEFAULT_MATH; the compute types decide, see gemm_types).
 inline cublasHandle_t blas_handle(Encoder& enc) {
   if (!enc.blas_handle) {
     cublasHandle_t h;
     TANDEM_CUBLAS_CHECK(cublasCreate(&h));
-    TANDEM_CUBLAS_CHECK(cublasSetStream(h, enc.stream()));
+    cublasStatus_t st = cublasSetStream(h, enc.stream());
+    if (st == CUBLAS_STATUS_SUCCESS) {
+      st = cublasSetMathMode(
+          h, static_cast<cublasMath_t>(CUBLAS_DEFAULT_MATH |
+                                       CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION));
+    }
+    if (st != CUBLAS_STATUS_SUCCESS) {
+      (void)cublasDestroy(h);
+      TANDEM_CUBLAS_CHECK(st);
+    }
     enc.blas_handle = h;
   }
   return static_cast<cublasHandle_t>(enc.blas_handle);

@@ -211,6 +211,19 @@ void set_batch(cublasLtMatrixLayout_t l, int64_t batch, int64_t stride) {
       l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride)));
 }
 
+/// Whether `algo` keeps split-K partial sums in float32: no split (scheme NONE) or a reduction
+/// in the compute type. Unknown (the query fails): no.
+bool float32_reduction(const cublasLtMatmulAlgo_t& algo) {
+  uint32_t scheme = CUBLASLT_REDUCTION_SCHEME_MASK;
+  size_t written = 0;
+  if (cublasLtMatmulAlgoConfigGetAttribute(&algo, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME, &scheme,
+                                           sizeof(scheme), &written) != CUBLAS_STATUS_SUCCESS) {
+    return false;
+  }
+  return scheme == CUBLASLT_REDUCTION_SCHEME_NONE ||
+         scheme == CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+}
+
 /// Builds the descriptors and asks the heuristic for the best algorithm (the one query per
 /// shape). Descriptor failures throw; a heuristic without an answer gives an unusable plan.
 std::shared_ptr<Plan> make_plan(cublasLtHandle_t h, const GemmArgs& g, const PlanKey& key) {
@@ -233,39 +246,63 @@ std::shared_ptr<Plan> make_plan(cublasLtHandle_t h, const GemmArgs& g, const Pla
   set_batch(plan->lb, g.batch, g.stride_b);
   set_batch(plan->lc, g.batch, g.stride_c);
 
-  cublasLtMatmulPreference_t pref;
-  TANDEM_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
-  cublasLtMatmulHeuristicResult_t result{};
-  int found = 0;
-  cublasStatus_t st = CUBLAS_STATUS_SUCCESS;
   const uint64_t ws = key.workspace;
-  const uint32_t al[4] = {key.align_a, key.align_b, key.align_c, key.align_c};
-  st = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
-                                            sizeof(ws));
-  const cublasLtMatmulPreferenceAttributes_t attrs[4] = {
-      CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
-      CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES};
-  for (int i = 0; i < 4 && st == CUBLAS_STATUS_SUCCESS; ++i) {
-    st = cublasLtMatmulPreferenceSetAttribute(pref, attrs[i], &al[i], sizeof(al[i]));
+  const bool half = g.dtype == CUDA_R_16F || g.dtype == CUDA_R_16BF;
+  // 16-bit products accumulate in float32 all the way (as on the CPU): split-K partial sums may
+  // be kept in float32 (CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE) but not in the 16-bit output
+  // type (INPLACE, OUTPUT_TYPE). The preference's mask is the documented filter; should it
+  // leave nothing (its documentation does not say whether algorithms without split-K pass a
+  // mask that lacks the NONE value 0), a second query without the mask checks each candidate's
+  // reduction scheme here, so that 16-bit products never fall back to cuBLAS over it.
+  auto query = [&](bool masked, cublasLtMatmulHeuristicResult_t* results, int want) {
+    cublasLtMatmulPreference_t pref;
+    TANDEM_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
+    int found = 0;
+    cublasStatus_t st = cublasLtMatmulPreferenceSetAttribute(
+        pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws));
+    const uint32_t al[4] = {key.align_a, key.align_b, key.align_c, key.align_c};
+    const cublasLtMatmulPreferenceAttributes_t attrs[4] = {
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES};
+    for (int i = 0; i < 4 && st == CUBLAS_STATUS_SUCCESS; ++i) {
+      st = cublasLtMatmulPreferenceSetAttribute(pref, attrs[i], &al[i], sizeof(al[i]));
+    }
+    if (st == CUBLAS_STATUS_SUCCESS && masked) {
+      const uint32_t mask = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+      st = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
+                                                &mask, sizeof(mask));
+    }
+    if (st == CUBLAS_STATUS_SUCCESS) {
+      st = cublasLtMatmulAlgoGetHeuristic(h, plan->desc, plan->la, plan->lb, plan->lc, plan->lc,
+                                          pref, want, results, &found);
+    }
+    (void)cublasLtMatmulPreferenceDestroy(pref);
+    // Any refusal (NOT_SUPPORTED, or INVALID_VALUE for a combination cuBLASLt does not take)
+    // means: no algorithm from this query.
+    return st == CUBLAS_STATUS_SUCCESS ? found : 0;
+  };
+  auto usable = [&](const cublasLtMatmulHeuristicResult_t& r) {
+    return r.state == CUBLAS_STATUS_SUCCESS && r.workspaceSize <= ws;
+  };
+  constexpr int kWant = 8;
+  cublasLtMatmulHeuristicResult_t results[kWant] = {};
+  const int found = query(half, results, kWant);
+  for (int i = 0; i < found; ++i) {
+    if (usable(results[i])) {
+      plan->algo = results[i].algo;
+      plan->usable = true;
+      return plan;
+    }
   }
-  if (st == CUBLAS_STATUS_SUCCESS && (g.dtype == CUDA_R_16F || g.dtype == CUDA_R_16BF)) {
-    // 16-bit products accumulate in float32 all the way (as on the CPU): split-K partial sums
-    // may be kept in float32 but not in the 16-bit output type (in place or in the workspace).
-    const uint32_t mask = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
-    st = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
-                                              &mask, sizeof(mask));
-  }
-  if (st == CUBLAS_STATUS_SUCCESS) {
-    st = cublasLtMatmulAlgoGetHeuristic(h, plan->desc, plan->la, plan->lb, plan->lc, plan->lc, pref,
-                                        1, &result, &found);
-  }
-  (void)cublasLtMatmulPreferenceDestroy(pref);
-  // Any refusal (NOT_SUPPORTED, or INVALID_VALUE for a combination cuBLASLt does not take)
-  // means: use cuBLAS for this shape.
-  if (st == CUBLAS_STATUS_SUCCESS && found > 0 && result.state == CUBLAS_STATUS_SUCCESS &&
-      result.workspaceSize <= ws) {
-    plan->algo = result.algo;
-    plan->usable = true;
+  if (half) {
+    const int more = query(false, results, kWant);
+    for (int i = 0; i < more; ++i) {
+      if (usable(results[i]) && float32_reduction(results[i].algo)) {
+        plan->algo = results[i].algo;
+        plan->usable = true;
+        return plan;
+      }
+    }
   }
   return plan;
 }

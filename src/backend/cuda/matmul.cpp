@@ -13,6 +13,7 @@
 // the operands swapped (m = N, n = M).
 #include <cublas_v2.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +32,9 @@
 namespace tandem {
 
 namespace {
+
+// Products per cuBLASLt / cuBLAS call of a strided batch.
+constexpr int64_t kMaxBatch = 65535;
 
 int to_int(int64_t v, const char* what) {
   if (v > INT_MAX || v < 0) {
@@ -177,13 +181,32 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
       ob += idx * bst[1][d];
       oc += idx * bst[2][d];
     }
-    const cuda::GemmArgs g{dt, compute, op_b,         op_a,         m,           n,
-                           k,  lda,     ldb,          ldc,          count,       sb,
-                           sa, sc,      B + ob * isz, A + oa * isz, C + oc * isz};
-    if (cuda::lt_matmul(enc, g)) continue;
-    // cuBLASLt has no algorithm for this problem: cuBLAS's general GEMM.
-    cuda::note_matmul_fallback();
-    gemm_fallback(enc, t, g);
+    // At most kMaxBatch products per call: cuBLASLt does not take every batch count above the
+    // 65535 of a CUDA grid's y / z extent (TensorFlow splits its batches for the same reason).
+    for (int64_t b0 = 0; b0 < count; b0 += kMaxBatch) {
+      const int64_t cnt = std::min<int64_t>(kMaxBatch, count - b0);
+      const cuda::GemmArgs g{dt,
+                             compute,
+                             op_b,
+                             op_a,
+                             m,
+                             n,
+                             k,
+                             lda,
+                             ldb,
+                             ldc,
+                             cnt,
+                             sb,
+                             sa,
+                             sc,
+                             B + (ob + b0 * sb) * isz,
+                             A + (oa + b0 * sa) * isz,
+                             C + (oc + b0 * sc) * isz};
+      if (cuda::lt_matmul(enc, g)) continue;
+      // cuBLASLt has no algorithm for this problem: cuBLAS's general GEMM.
+      cuda::note_matmul_fallback();
+      gemm_fallback(enc, t, g);
+    }
   }
   cuda::set_evaluated(outputs);
 }

@@ -270,7 +270,9 @@ void GatherMM::eval_gpu(const std::vector<array>& inputs, std::vector<array>& ou
   // Row-major C = A B is the column-major C^T = B^T A^T (operands swapped, m = N, n = M).
   const cublasOperation_t op_b = lb.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_a = la.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
-  constexpr int64_t kMaxBatch = int64_t(1) << 30;
+  // At most 65535 products per call, as Matmul's strided batches (matmul.cpp): batch counts
+  // above a CUDA grid's y / z extent are not taken by every cuBLAS kernel.
+  constexpr int64_t kMaxBatch = 65535;
   for (int64_t p0 = 0; p0 < pairs; p0 += kMaxBatch) {
     const int cnt = static_cast<int>(std::min(kMaxBatch, pairs - p0));
     TANDEM_CUBLAS_CHECK(cublasGemmBatchedEx(h, op_b, op_a, m, n, k, alpha, pb + p0, gt.dt, lda,
