@@ -570,7 +570,7 @@ TEST(GpuParity, AstypeEveryPairAndLayout) {
   }
 }
 
-TEST(GpuParity, ReductionsEveryAxisSetAndLayout) {
+TEST(GpuParity, ReduceEveryAxisSetAndLayout) {
   // Every non-empty set of axes of a 4-d input (rows, columns, full and non-adjacent groups),
   // over a row-contiguous input, one starting at an offset, a transposed, a reversed (negative
   // strides) and a broadcast (zero strides) one, in every dtype; arg-reductions along each axis.
@@ -622,7 +622,7 @@ TEST(GpuParity, ReductionsEveryAxisSetAndLayout) {
   }
 }
 
-TEST(GpuParity, ReductionsManyAxisGroupsAndEdgeShapes) {
+TEST(GpuParity, ReduceManyAxisGroupsAndEdgeShapes) {
   // 18 dims of extent 2 with every other axis reduced: more alternating kept / reduced groups
   // than one kernel takes (the input is regrouped by a copy first); a non-collapsible 10-d
   // input for the arg-reductions; 0-d and empty inputs (the identity of each reduction).
