@@ -132,6 +132,76 @@ inline array rnd_real(const Shape& shape, uint32_t seed) {
   return make(v, shape, float32);
 }
 
+/// Small values of `t` for elementwise checks: 0/1 for bool, [0, 4] / [-4, 4] for integers,
+/// multiples of 1/4 in [-3, 3] for real floats (exact in every float dtype), and for complex64
+/// real and imaginary parts that are non-zero multiples of 1/4 in [-1.75, 1.75] (off the branch
+/// cuts of the complex functions, where the host's and the device's libraries may pick
+/// different sides).
+inline array small_values(const Shape& shape, Dtype t, uint32_t seed) {
+  size_t n = 1;
+  for (auto e : shape)
+    n *= e;
+  if (t == bool_) return make(rnd_ints(n, 0, 1, seed), shape, t);
+  if (is_unsigned_or_bool(t)) return make(rnd_ints(n, 0, 4, seed), shape, t);
+  if (!is_float_or_complex(t)) return make(rnd_ints(n, -4, 4, seed), shape, t);
+  if (t != complex64) {
+    auto v = rnd_ints(n, -12, 12, seed);
+    for (auto& x : v)
+      x /= 4;
+    return make(v, shape, t);
+  }
+  auto nonzero = [](std::vector<double> v) {
+    for (auto& x : v)
+      x = (x == 0 ? 1 : x) / 4;
+    return v;
+  };
+  return of(nonzero(rnd_ints(n, -7, 7, seed)), shape, t, nonzero(rnd_ints(n, -7, 7, seed + 1)));
+}
+
+/// Values whose products are exact in every order of multiplication: integers and bool any small
+/// values (integer products wrap modulo 2^bits alike); float and complex dtypes random signs with
+/// at most 48 factors 2 and 48 factors 0.5, so that every partial product of any subset lies
+/// within 2^-48 .. 2^48 (no overflow or underflow in float32 accumulators, whichever elements a
+/// thread or lane combines first). Random {2, 0.5} factors on long rows are not: a partial
+/// product of a few thousand of them leaves the float range in one order and not in another.
+inline array exact_product_values(const Shape& shape, Dtype t, uint32_t seed) {
+  size_t n = 1;
+  for (auto e : shape)
+    n *= e;
+  if (t == bool_) return make(rnd_ints(n, 0, 1, seed), shape, t);
+  if (is_unsigned_or_bool(t)) return make(pick(n, {1, 2}, seed), shape, t);
+  if (!is_float_or_complex(t)) return make(pick(n, {-1, 1, 2}, seed), shape, t);
+  std::vector<double> v = pick(n, {-1, 1}, seed);
+  std::mt19937 gen(seed + 1);
+  std::uniform_int_distribution<size_t> at(0, n - 1);
+  for (int k = 0; k < 96 && n > 0; ++k)
+    v[at(gen)] *= (k % 2 == 0 ? 2.0 : 0.5);  // a position hit twice: 4, 1 or 0.25
+  return of(v, shape, t);
+}
+
+/// Views of a (8, 12) array that the kernels treat differently, each of shape (4, 6) or
+/// broadcasting to it: row-contiguous; row-contiguous starting one element in (misaligned for
+/// 16-byte accesses); transposed; strided (stride 2 in both dims); reversed (negative strides);
+/// a broadcast row (stride 0); a (1, 6) row and a (4, 1) column (broadcast by binary ops); a 0-d
+/// view with an offset; an empty (0, 6) slice. Built with ops on `d`, so on a GPU they are views
+/// of the device buffer.
+inline std::vector<std::pair<std::string, array>> views_of(const array& base, Device d) {
+  array flat = reshape(base, {96}, d);
+  array row = slice(base, {2, 0}, {3, 6}, d);
+  return {
+      {"contiguous", reshape(slice(flat, {0}, {24}, d), {4, 6}, d)},
+      {"offset", reshape(slice(flat, {1}, {25}, d), {4, 6}, d)},
+      {"transposed", transpose(reshape(slice(flat, {24}, {48}, d), {6, 4}, d), d)},
+      {"strided", slice(base, {0, 1}, {8, 12}, {2, 2}, d)},
+      {"reversed", slice(base, {7, 11}, {-9, -13}, {-2, -2}, d)},
+      {"broadcast", broadcast_to(row, {4, 6}, d)},
+      {"row", row},
+      {"column", slice(base, {1, 3}, {5, 4}, d)},
+      {"scalar", reshape(slice(base, {3, 5}, {4, 6}, d), {}, d)},
+      {"empty", slice(base, {0, 0}, {0, 6}, d)},
+  };
+}
+
 }  // namespace gpu_parity
 
 using namespace gpu_parity;

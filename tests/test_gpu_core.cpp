@@ -119,22 +119,15 @@ TEST(GpuParity, ReductionsAllOpsAndGeometries) {
   for (Dtype t : tandem_test::all_dtypes()) {
     for (auto& c : cases) {
       SCOPED_TRACE(dtype_name(t) + " " + shape_to_string(c.shape));
-      size_t n = 1;
-      for (auto e : c.shape)
-        n *= e;
       array x = rnd(c.shape, t, seed++, -3, 3, true);  // exact sums in every dtype
       expect_matches([&](Device d) { return sum(x, c.axes, false, d); });
       expect_matches([&](Device d) { return max(x, c.axes, false, d); });
       expect_matches([&](Device d) { return min(x, c.axes, true, d); });
       EXPECT_MATCHES_CPU([&](Device d) { return all(x, c.axes, false, d); });
       EXPECT_MATCHES_CPU([&](Device d) { return any(x, c.axes, false, d); });
-      // Powers of two: exact products (integers wrap identically, floats overflow alike).
-      auto pv = pick(n,
-                     is_unsigned_or_bool(t)   ? std::vector<double>{1, 2}
-                     : is_float_or_complex(t) ? std::vector<double>{-1, 1, 2, 0.5}
-                                              : std::vector<double>{-1, 1, 2},
-                     seed++);
-      array p = t == bool_ ? rnd(c.shape, t, seed++) : of(pv, c.shape, t);
+      // Products exact in any order (gpu_parity.h): random factors 2 and 0.5 over rows of
+      // 300000 take partial products out of the float range in one order and not another.
+      array p = exact_product_values(c.shape, t, seed++);
       expect_matches([&](Device d) { return prod(p, c.axes, false, d); });
       if (t != complex64) {
         EXPECT_MATCHES_CPU([&](Device d) { return argmax(x, c.axes[0], false, d); });
@@ -452,4 +445,357 @@ TEST(GpuParity, RandomBitsAndArange) {
   EXPECT_MATCHES_CPU([&](Device d) { return arange(120.0, 140.0, 3.0, int8, d); });
   EXPECT_MATCHES_CPU([&](Device d) { return arange(0.0, 1.0, 0.01, float16, d); });
   EXPECT_MATCHES_CPU([&](Device d) { return arange(5.0, -5.0, -0.5, float64, d); });
+}
+
+// =====================================================================================
+// Every elementwise op on every dtype and layout (elementwise.cuh, unary*.cu, binary*.cu,
+// copy.cu): the views of gpu_parity.h (offsets, transposes, strides, negative strides,
+// broadcasts, 0-d, empty) reach the contiguous, scalar and strided kernels of each op.
+// =====================================================================================
+
+namespace {
+
+using UnaryFn = std::function<array(const array&, Device)>;
+using BinaryFn = std::function<array(const array&, const array&, Device)>;
+
+#define TANDEM_UNARY(f)                                  \
+  {                                                      \
+#f, [](const array& a, Device d) { return f(a, d); } \
+  }
+#define TANDEM_BINARY(f)                                                    \
+  {                                                                         \
+#f, [](const array& a, const array& b, Device d) { return f(a, b, d); } \
+  }
+
+const std::vector<std::pair<std::string, UnaryFn>>& unary_ops() {
+  static const std::vector<std::pair<std::string, UnaryFn>> v{
+      TANDEM_UNARY(abs),        TANDEM_UNARY(negative),      TANDEM_UNARY(sign),
+      TANDEM_UNARY(sqrt),       TANDEM_UNARY(rsqrt),         TANDEM_UNARY(square),
+      TANDEM_UNARY(reciprocal), TANDEM_UNARY(exp),           TANDEM_UNARY(expm1),
+      TANDEM_UNARY(log),        TANDEM_UNARY(log1p),         TANDEM_UNARY(log2),
+      TANDEM_UNARY(log10),      TANDEM_UNARY(sin),           TANDEM_UNARY(cos),
+      TANDEM_UNARY(tan),        TANDEM_UNARY(arcsin),        TANDEM_UNARY(arccos),
+      TANDEM_UNARY(arctan),     TANDEM_UNARY(sinh),          TANDEM_UNARY(cosh),
+      TANDEM_UNARY(tanh),       TANDEM_UNARY(arcsinh),       TANDEM_UNARY(arccosh),
+      TANDEM_UNARY(arctanh),    TANDEM_UNARY(sigmoid),       TANDEM_UNARY(erf),
+      TANDEM_UNARY(erfinv),     TANDEM_UNARY(floor),         TANDEM_UNARY(ceil),
+      TANDEM_UNARY(round),      TANDEM_UNARY(trunc),         TANDEM_UNARY(real),
+      TANDEM_UNARY(imag),       TANDEM_UNARY(conjugate),     TANDEM_UNARY(logical_not),
+      TANDEM_UNARY(isnan),      TANDEM_UNARY(isinf),         TANDEM_UNARY(isposinf),
+      TANDEM_UNARY(isneginf),   TANDEM_UNARY(stop_gradient), TANDEM_UNARY(bitwise_invert),
+  };
+  return v;
+}
+
+const std::vector<std::pair<std::string, BinaryFn>>& binary_ops() {
+  static const std::vector<std::pair<std::string, BinaryFn>> v{
+      TANDEM_BINARY(add),         TANDEM_BINARY(subtract),      TANDEM_BINARY(multiply),
+      TANDEM_BINARY(divide),      TANDEM_BINARY(floor_divide),  TANDEM_BINARY(remainder),
+      TANDEM_BINARY(power),       TANDEM_BINARY(maximum),       TANDEM_BINARY(minimum),
+      TANDEM_BINARY(arctan2),     TANDEM_BINARY(logaddexp),     TANDEM_BINARY(equal),
+      TANDEM_BINARY(not_equal),   TANDEM_BINARY(less),          TANDEM_BINARY(less_equal),
+      TANDEM_BINARY(greater),     TANDEM_BINARY(greater_equal), TANDEM_BINARY(logical_and),
+      TANDEM_BINARY(logical_or),  TANDEM_BINARY(logical_xor),   TANDEM_BINARY(bitwise_and),
+      TANDEM_BINARY(bitwise_or),  TANDEM_BINARY(bitwise_xor),   TANDEM_BINARY(left_shift),
+      TANDEM_BINARY(right_shift),
+  };
+  return v;
+}
+
+#undef TANDEM_UNARY
+#undef TANDEM_BINARY
+
+// Whether the op accepts these inputs (the op functions reject unsupported dtypes on the CPU).
+bool cpu_accepts(const std::function<array(Device)>& fn) {
+  try {
+    fn(Device::cpu).eval();
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+array view_named(const array& base, const std::string& name, Device d) {
+  for (auto& [n, v] : views_of(base, d))
+    if (n == name) return v;
+  throw std::logic_error("no view " + name);
+}
+
+}  // namespace
+
+TEST(GpuParity, UnaryOpsEveryDtypeAndLayout) {
+  uint32_t seed = 900;
+  for (Dtype t : tandem_test::all_dtypes()) {
+    array base = small_values({8, 12}, t, seed++);
+    for (const auto& op : unary_ops()) {
+      const UnaryFn& f = op.second;
+      if (!cpu_accepts([&](Device d) { return f(base, d); })) continue;
+      for (const auto& view : views_of(base, Device::cpu)) {
+        const std::string& name = view.first;
+        SCOPED_TRACE(op.first + " " + dtype_name(t) + " " + name);
+        // Transcendental functions: the device's and the host's math libraries round differently
+        // (a few ulp; the CPU's float32 exp / log / tanh / sigmoid / erf are its own polynomials).
+        expect_matches([&](Device d) { return f(view_named(base, name, d), d); }, 8);
+      }
+    }
+  }
+}
+
+TEST(GpuParity, UnaryOpsSpecialValues) {
+  // Infinities, NaN, signed zeros and values outside the functions' domains, in every float
+  // dtype: both devices must agree on the special cases, not only on ordinary values.
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> v{0.0, -0.0, 1.0,  -1.0,  0.5,    -0.5, 2.0,   -2.0,
+                        inf, -inf, kNaN, 100.0, -100.0, 1e-3, -1e-3, 30.0};
+  for (Dtype t : tandem_test::float_dtypes()) {
+    array x = make(v, {static_cast<int>(v.size())}, t);
+    for (const auto& op : unary_ops()) {
+      const UnaryFn& f = op.second;
+      if (!cpu_accepts([&](Device d) { return f(x, d); })) continue;
+      SCOPED_TRACE(op.first + " " + dtype_name(t));
+      EXPECT_MATCHES_CPU([&](Device d) { return f(x, d); }, 8);
+    }
+  }
+}
+
+TEST(GpuParity, BinaryOpsEveryDtypeAndLayout) {
+  // Each view against a contiguous operand on either side, and a few mixed pairs (both strided,
+  // broadcast against broadcast, 0-d against 0-d, empty against a row).
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& view : views_of(zeros({8, 12}), Device::cpu)) {
+    if (view.first == "empty") continue;
+    pairs.push_back({view.first, "contiguous"});
+    pairs.push_back({"contiguous", view.first});
+  }
+  pairs.insert(pairs.end(), {{"reversed", "transposed"},
+                             {"strided", "offset"},
+                             {"row", "column"},
+                             {"broadcast", "scalar"},
+                             {"scalar", "scalar"},
+                             {"empty", "row"},
+                             {"scalar", "empty"}});
+  uint32_t seed = 950;
+  for (Dtype t : tandem_test::all_dtypes()) {
+    array a = small_values({8, 12}, t, seed++);
+    array b = small_values({8, 12}, t, seed++);
+    for (const auto& op : binary_ops()) {
+      const BinaryFn& f = op.second;
+      if (!cpu_accepts([&](Device d) { return f(a, b, d); })) continue;
+      for (const auto& pr : pairs) {
+        SCOPED_TRACE(op.first + " " + dtype_name(t) + " " + pr.first + " with " + pr.second);
+        expect_matches(
+            [&](Device d) { return f(view_named(a, pr.first, d), view_named(b, pr.second, d), d); },
+            8);
+      }
+    }
+  }
+}
+
+TEST(GpuParity, AstypeEveryPairAndLayout) {
+  // Every (from, to) pair over every view. Float / complex -> unsigned conversions get
+  // non-negative values: a negative float converted to an unsigned integer is undefined in C++
+  // and the CPU's result depends on its instruction set (AVX-512 saturates to all ones, SSE
+  // wraps), so only in-range conversions are compared.
+  uint32_t seed = 980;
+  for (Dtype from : tandem_test::all_dtypes()) {
+    array base = small_values({8, 12}, from, seed++);
+    array nonneg = base;
+    if (from == complex64) {
+      nonneg = add(astype(abs(real(base)), complex64),
+                   multiply(astype(imag(base), complex64), array(complex64_t(0.0f, 1.0f))));
+    } else if (is_float_or_complex(from)) {
+      nonneg = abs(base);
+    }
+    nonneg.eval();
+    for (Dtype to : tandem_test::all_dtypes()) {
+      const bool to_unsigned = is_unsigned_or_bool(to) && to != bool_;
+      const array& src = to_unsigned ? nonneg : base;
+      for (const auto& view : views_of(base, Device::cpu)) {
+        const std::string& name = view.first;
+        SCOPED_TRACE(dtype_name(from) + " -> " + dtype_name(to) + " " + name);
+        expect_matches([&](Device d) { return astype(view_named(src, name, d), to, d); });
+      }
+    }
+  }
+}
+
+TEST(GpuParity, ReduceEveryAxisSetAndLayout) {
+  // Every non-empty set of axes of a 4-d input (rows, columns, full and non-adjacent groups),
+  // over a row-contiguous input, one starting at an offset, a transposed, a reversed (negative
+  // strides) and a broadcast (zero strides) one, in every dtype; arg-reductions along each axis.
+  auto layouts = [](const array& big) {
+    // big: (4, 4, 5, 6)
+    array base = slice(big, {0, 0, 0, 0}, {3, 4, 5, 6});
+    return std::vector<std::pair<std::string, array>>{
+        {"contiguous", base},
+        {"offset", slice(big, {1, 0, 0, 0}, {4, 4, 5, 6})},
+        {"transposed", transpose(reshape(slice(reshape(big, {480}), {0}, {360}), {6, 5, 4, 3}))},
+        {"reversed", slice(big, {3, 3, 4, 5}, {0, -5, -6, -7}, {-1, -1, -1, -1})},
+        {"broadcast", broadcast_to(slice(big, {0, 0, 0, 0}, {3, 1, 5, 1}), {3, 4, 5, 6})},
+    };
+  };
+  std::vector<std::vector<int>> axis_sets;
+  for (int m = 1; m < 16; ++m) {
+    std::vector<int> axes;
+    for (int k = 0; k < 4; ++k)
+      if (m & (1 << k)) axes.push_back(k);
+    axis_sets.push_back(axes);
+  }
+  uint32_t seed = 1000;
+  for (Dtype t : tandem_test::all_dtypes()) {
+    array x = rnd({4, 4, 5, 6}, t, seed++, -3, 3, true);  // NaN in the float dtypes
+    array p = exact_product_values({4, 4, 5, 6}, t, seed++);
+    auto xl = layouts(x), pl = layouts(p);
+    for (size_t l = 0; l < xl.size(); ++l) {
+      const array& xv = xl[l].second;
+      const array& pv = pl[l].second;
+      for (auto& axes : axis_sets) {
+        std::string ax;
+        for (int a : axes)
+          ax += std::to_string(a);
+        SCOPED_TRACE(dtype_name(t) + " " + xl[l].first + " axes " + ax);
+        expect_matches([&](Device d) { return sum(xv, axes, false, d); });
+        expect_matches([&](Device d) { return prod(pv, axes, true, d); });
+        expect_matches([&](Device d) { return max(xv, axes, false, d); });
+        expect_matches([&](Device d) { return min(xv, axes, false, d); });
+        EXPECT_MATCHES_CPU([&](Device d) { return all(xv, axes, false, d); });
+        EXPECT_MATCHES_CPU([&](Device d) { return any(xv, axes, true, d); });
+      }
+      if (t == complex64) continue;
+      for (int a = 0; a < 4; ++a) {
+        SCOPED_TRACE(dtype_name(t) + " " + xl[l].first + " arg axis " + std::to_string(a));
+        EXPECT_MATCHES_CPU([&](Device d) { return argmax(xv, a, false, d); });
+        EXPECT_MATCHES_CPU([&](Device d) { return argmin(xv, a, true, d); });
+      }
+    }
+  }
+}
+
+TEST(GpuParity, ReduceManyAxisGroupsAndEdgeShapes) {
+  // 18 dims of extent 2 with every other axis reduced: more alternating kept / reduced groups
+  // than one kernel takes (the input is regrouped by a copy first); a non-collapsible 10-d
+  // input for the arg-reductions; 0-d and empty inputs (the identity of each reduction).
+  Shape s18(18, 2);
+  std::vector<int> odd;
+  for (int k = 1; k < 18; k += 2)
+    odd.push_back(k);
+  for (Dtype t : {bool_, int8, int32, uint64, float16, float32, float64, complex64}) {
+    SCOPED_TRACE(dtype_name(t));
+    array x = rnd(s18, t, 1100, -3, 3);
+    array p = exact_product_values(s18, t, 1101);
+    expect_matches([&](Device d) { return sum(x, odd, false, d); });
+    expect_matches([&](Device d) { return prod(p, odd, false, d); });
+    expect_matches([&](Device d) { return max(x, odd, true, d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return any(x, odd, false, d); });
+    std::vector<int> rev(18);
+    for (int k = 0; k < 18; ++k)
+      rev[k] = 17 - k;
+    expect_matches([&](Device d) { return sum(transpose(x, rev, d), odd, false, d); });
+    if (t != complex64) {
+      EXPECT_MATCHES_CPU([&](Device d) { return argmax(transpose(x, rev, d), 4, false, d); });
+      EXPECT_MATCHES_CPU([&](Device d) { return argmin(x, 17, false, d); });
+    }
+    array s = rnd({}, t, 1102);
+    expect_matches([&](Device d) { return sum(s, d); });
+    expect_matches([&](Device d) { return max(s, d); });
+    if (t != complex64) EXPECT_MATCHES_CPU([&](Device d) { return argmax(s, d); });
+    // Empty inputs: sum 0, prod 1, all true, any false, for kept dims on both sides.
+    array e = zeros({3, 0, 4}, t);
+    expect_matches([&](Device d) { return sum(e, 1, false, d); });
+    expect_matches([&](Device d) { return prod(e, 1, true, d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return all(e, std::vector<int>{1, 2}, false, d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return any(e, std::vector<int>{0, 1}, false, d); });
+    expect_matches([&](Device d) { return sum(e, d); });
+    expect_matches([&](Device d) { return sum(e, 0, false, d); });  // empty output
+  }
+}
+
+TEST(GpuParity, FusedRowsLayoutsAndSpecialRows) {
+  // Softmax, logsumexp and the norms over non-row-contiguous inputs (transposed, reversed,
+  // broadcast rows) and over rows that are all -inf, hold +inf or NaN, in every float dtype.
+  const double inf = std::numeric_limits<double>::infinity();
+  uint32_t seed = 1200;
+  for (Dtype t : tandem_test::float_dtypes()) {
+    SCOPED_TRACE(dtype_name(t));
+    array x = astype(make(rnd_reals(6 * 40, -3, 3, seed++), {6, 40}, float32), t);
+    std::vector<std::function<array(Device)>> views{
+        [&](Device d) {
+          return transpose(reshape(x, {40, 6}, d), d);
+        },
+        [&](Device d) {
+          return slice(x, {5, 39}, {-7, -41}, {-1, -1}, d);
+        },
+        [&](Device d) {
+          return broadcast_to(slice(x, {2, 0}, {3, 40}, d), {6, 40}, d);
+        },
+        [&](Device d) {
+          return slice(x, {0, 1}, {6, 40}, {1, 2}, d);
+        },
+    };
+    array w = astype(make(rnd_reals(80, 0.5, 1.5, seed++), {80}, float32), t);
+    for (size_t k = 0; k < views.size(); ++k) {
+      SCOPED_TRACE("view " + std::to_string(k));
+      auto v = views[k];
+      const int n = v(Device::cpu).shape(-1);
+      auto wv = [&](Device d) { return slice(w, {1}, {1 + 2 * n}, {2}, d); };  // strided weight
+      EXPECT_MATCHES_CPU([&](Device d) { return softmax(v(d), -1, false, d); }, 4);
+      EXPECT_MATCHES_CPU([&](Device d) { return softmax(v(d), 0, false, d); }, 4);
+      EXPECT_MATCHES_CPU([&](Device d) { return logsumexp(v(d), -1, false, d); }, 4);
+      EXPECT_MATCHES_CPU([&](Device d) { return fast::rms_norm(v(d), wv(d), 1e-5f, d); }, 4);
+      EXPECT_MATCHES_CPU([&](Device d) { return fast::layer_norm(v(d), wv(d), wv(d), 1e-5f, d); },
+                         4);
+    }
+    // Rows: all -inf; -inf and finite; +inf; NaN; finite.
+    array sp = astype(
+        make({-inf, -inf, -inf, -inf, -inf, 1, -inf, 2, 0, inf, 1, 2, kNaN, 0, 1, -inf, 3, 1, 2, 0},
+             {4, 5}, float32),
+        t);
+    EXPECT_MATCHES_CPU([&](Device d) { return softmax(sp, -1, false, d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return softmax(transpose(sp, d), 0, false, d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return logsumexp(sp, -1, false, d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return logsumexp(sp, 0, true, d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return fast::rms_norm(sp, std::nullopt, 1e-5f, d); });
+    EXPECT_MATCHES_CPU(
+        [&](Device d) { return fast::layer_norm(sp, std::nullopt, std::nullopt, 1e-5f, d); });
+  }
+  // 16-bit input, float32 parameters, through a transposed input.
+  array xh = astype(make(rnd_reals(40 * 6, -2, 2, seed++), {40, 6}, float32), float16);
+  array w32 = make(rnd_reals(40, 0.5, 1.5, seed++), {40}, float32);
+  EXPECT_MATCHES_CPU([&](Device d) { return fast::rms_norm(transpose(xh, d), w32, 1e-6f, d); }, 2);
+  EXPECT_MATCHES_CPU(
+      [&](Device d) { return fast::layer_norm(transpose(xh, d), w32, w32, 1e-6f, d); }, 2);
+  // Softmax of rows of one element and of empty rows.
+  EXPECT_MATCHES_CPU([&](Device d) {
+    return softmax(make({2.5, -inf, kNaN}, {3, 1}, float32), -1, false, d);
+  });
+  EXPECT_MATCHES_CPU([&](Device d) { return softmax(zeros({3, 0}), -1, false, d); });
+  EXPECT_MATCHES_CPU([&](Device d) { return softmax(zeros({0, 3}), -1, false, d); });
+}
+
+TEST(GpuParity, RandomBitsKeyViews) {
+  // A key that is a view starting at an offset and one with stride 2: both devices read the
+  // key through its offset and stride and give the same bits.
+  array keys = random::split(random::key(77), 3);  // (3, 2)
+  keys.eval();
+  array k = random::key(5);
+  std::vector<uint32_t> kv = k.to_vector<uint32_t>();
+  array spaced = array(std::vector<uint32_t>{kv[0], 123u, kv[1], 456u}, Shape{4}, uint32);
+  std::vector<std::function<array(Device)>> key_views{
+      [&](Device d) {
+        return reshape(slice(keys, {1, 0}, {2, 2}, d), {2}, d);
+      },
+      [&](Device d) { return slice(spaced, {0}, {4}, {2}, d); },
+  };
+  for (size_t i = 0; i < key_views.size(); ++i) {
+    for (int w : {1, 2, 4}) {
+      SCOPED_TRACE("key view " + std::to_string(i) + " width " + std::to_string(w));
+      EXPECT_MATCHES_CPU([&](Device d) { return random::bits({37, 5}, w, key_views[i](d), d); });
+    }
+    EXPECT_MATCHES_CPU(
+        [&](Device d) { return random::uniform({100}, float16, key_views[i](d), d); });
+    EXPECT_MATCHES_CPU([&](Device d) { return random::normal({100}, float64, key_views[i](d), d); },
+                       4);
+  }
+  EXPECT_MATCHES_CPU([&](Device d) { return random::bits({0, 3}, 4, k, d); });
+  EXPECT_MATCHES_CPU([&](Device d) { return random::bits({}, 1, k, d); });
 }

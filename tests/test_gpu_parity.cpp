@@ -164,13 +164,10 @@ TEST(GpuParity, ScansAllOpsAndDtypes) {
         auto input = [&]() -> array {
           if (name == "cumsum") return rnd(c.shape, t, seed, -3, 3);  // exact sums
           if (name == "cumprod") {
-            // Powers of two: exact products (integers wrap identically).
-            auto v = pick(n,
-                          is_unsigned_or_bool(t)   ? std::vector<double>{1, 2}
-                          : is_float_or_complex(t) ? std::vector<double>{-1, 1, 2, 0.5}
-                                                   : std::vector<double>{-1, 1, 2},
-                          seed);
-            return of(v, c.shape, t);
+            // Products exact in any order (gpu_parity.h): the GPU combines tiles and chunks of
+            // a row before the elements to their left, and random factors 2 and 0.5 over rows
+            // of 40000 leave the float range in some partial products and not in others.
+            return exact_product_values(c.shape, t, seed);
           }
           if (name == "logcumsumexp") {
             return make(with_nans(rnd_reals(n, -3, 3, seed), t, 1001), c.shape, t);
@@ -410,4 +407,146 @@ TEST(GpuParity, AlongAxisGatherAndScatterAdd) {
   EXPECT_MATCHES_CPU([&](Device d) {
     return jvp([&](const array& y) { return cummax(y, 0, false, true, d); }, x, w).second;
   });
+}
+
+// =====================================================================================
+// Layouts the cases above do not reach: broadcast (zero-stride), reversed (negative-stride)
+// and offset views, 3-d inputs along every axis, bool and 16-bit dtypes, donated buffers,
+// heavy contention of the scatter atomics on one element.
+// =====================================================================================
+
+namespace {
+
+// Views of a (5, 7, 9) array, each of shape (4, 7, 9) but the transposed one (9, 7, 4).
+std::vector<std::pair<std::string, array>> views_3d(const array& big) {
+  return {
+      {"contiguous", slice(big, {0, 0, 0}, {4, 7, 9})},
+      {"offset", slice(big, {1, 0, 0}, {5, 7, 9})},
+      {"reversed", slice(big, {4, 6, 8}, {0, -8, -10}, {-1, -1, -1})},
+      {"broadcast", broadcast_to(slice(big, {0, 0, 0}, {4, 1, 9}), {4, 7, 9})},
+      {"transposed", transpose(slice(big, {0, 0, 0}, {4, 7, 9}), {2, 1, 0})},
+  };
+}
+
+}  // namespace
+
+TEST(GpuParity, SortScanEveryAxisAndLayout) {
+  uint32_t seed = 1300;
+  for (Dtype t :
+       {bool_, uint8, int16, int64, uint64, float16, bfloat16, float32, float64, complex64}) {
+    array big = rnd({5, 7, 9}, t, seed++, -9, 9, t != complex64);
+    array pbig = exact_product_values({5, 7, 9}, t, seed++);
+    auto xs = views_3d(big), ps = views_3d(pbig);
+    for (size_t l = 0; l < xs.size(); ++l) {
+      const array& x = xs[l].second;
+      const array& p = ps[l].second;
+      for (int axis = 0; axis < 3; ++axis) {
+        SCOPED_TRACE(dtype_name(t) + " " + xs[l].first + " axis " + std::to_string(axis));
+        expect_matches([&](Device d) { return sort(x, axis, d); });
+        EXPECT_MATCHES_CPU([&](Device d) { return argsort(x, axis, d); });
+        const int n = x.shape(axis);
+        EXPECT_MATCHES_CPU([&](Device d) { return sort(partition(x, n / 2, axis, d), axis, d); });
+        if (t != complex64) {
+          EXPECT_MATCHES_CPU([&](Device d) { return topk(x, 3, axis, d); });
+        }
+        expect_matches([&](Device d) { return cumsum(x, axis, false, true, d); });
+        expect_matches([&](Device d) { return cumsum(x, axis, true, false, d); });
+        expect_matches([&](Device d) { return cumprod(p, axis, true, true, d); });
+        if (t != complex64) {
+          expect_matches([&](Device d) { return cummax(x, axis, false, false, d); });
+          expect_matches([&](Device d) { return cummin(x, axis, true, true, d); });
+        }
+      }
+    }
+  }
+  // Scan kernels by shape: rows of 17 and 5000 (a block per row), few long columns (transposed
+  // into rows), many short rows (a thread per row), through a broadcast and a reversed input.
+  for (Shape s : {Shape{64, 17}, Shape{3, 5000}, Shape{3, 100, 5}, Shape{3000, 5}}) {
+    array x = rnd(s, float32, seed++, -3, 3);
+    for (int axis = 0; axis < static_cast<int>(s.size()); ++axis) {
+      SCOPED_TRACE(shape_to_string(s) + " axis " + std::to_string(axis));
+      Shape rev_start, rev_stop, rev_step;
+      for (auto e : s) {
+        rev_start.push_back(e - 1);
+        rev_stop.push_back(-e - 1);
+        rev_step.push_back(-1);
+      }
+      EXPECT_MATCHES_CPU([&](Device d) {
+        return cumsum(slice(x, rev_start, rev_stop, rev_step, d), axis, false, true, d);
+      });
+      Shape one = s;
+      one[axis] = 1;
+      EXPECT_MATCHES_CPU([&](Device d) {
+        Shape zero(s.size(), 0);
+        return cummax(broadcast_to(slice(x, zero, one, d), s, d), axis, true, false, d);
+      });
+      EXPECT_MATCHES_CPU([&](Device d) { return logcumsumexp(x, axis, false, true, d); }, 100);
+    }
+  }
+}
+
+TEST(GpuParity, GatherScatterLayoutsAndContention) {
+  uint32_t seed = 1400;
+  for (Dtype t : tandem_test::all_dtypes()) {
+    SCOPED_TRACE(dtype_name(t));
+    array big = rnd({5, 7, 9}, t, seed++, -9, 9);
+    auto views = views_3d(big);
+    // Index arrays: reversed (negative stride), broadcast (zero stride), 0-d, of several dtypes.
+    array ibase = make(rnd_ints(12, -4, 3, seed++), {12}, int32);
+    std::vector<std::pair<std::string, array>> idx{
+        {"reversed", slice(ibase, {11}, {-13}, {-1})},
+        {"broadcast", broadcast_to(slice(ibase, {2}, {3}), {5})},
+        {"0-d", reshape(slice(ibase, {4}, {5}), {})},
+        {"int8", astype(ibase, int8)},
+        {"uint16", astype(abs(ibase), uint16)},
+        {"uint64", astype(abs(ibase), uint64)},
+    };
+    for (auto& [vn, v] : views) {
+      for (auto& [in, i] : idx) {
+        for (int axis = 0; axis < 3; ++axis) {
+          SCOPED_TRACE(vn + " indices " + in + " axis " + std::to_string(axis));
+          EXPECT_MATCHES_CPU([&, &v = v, &i = i](Device d) { return take(v, i, axis, d); });
+        }
+      }
+      // No index array at all: one slice of the source.
+      EXPECT_MATCHES_CPU([&, &v = v](Device d) {
+        return gather(v, std::vector<array>{}, std::vector<int>{}, Shape{2, 3, 4}, d);
+      });
+      // Scatter into a non-contiguous array with broadcast updates and a reversed index array.
+      const int s1 = v.shape(1), s2 = v.shape(2);
+      array upd = broadcast_to(rnd({12, 1, 1, s2}, t, seed++, -9, 9), {12, 1, s1, s2});
+      EXPECT_MATCHES_CPU([&, &v = v](Device d) {
+        return scatter(v, slice(ibase, {11}, {-13}, {-1}, d), upd, 0, d);
+      });
+      EXPECT_MATCHES_CPU([&, &v = v](Device d) {
+        return scatter_max(v, broadcast_to(slice(ibase, {2}, {3}), {12}, d), upd, 0, d);
+      });
+    }
+  }
+  // Contention: every update hits one of two elements (the compare-and-swap loops of 1-, 2- and
+  // 8-byte types and the hardware atomics), sums bounded by 200 so that every order is exact in
+  // bfloat16 too; products of +-1 (and exact factors for the wide types); max / min with NaN.
+  const int m = 200;
+  array hot = make(rnd_ints(m, 0, 1, 1450), {m}, int32);
+  for (Dtype t : tandem_test::all_dtypes()) {
+    SCOPED_TRACE(dtype_name(t) + " contention");
+    const bool narrow = t == float16 || t == bfloat16;
+    array a = rnd({4, 3}, t, 1451, -2, 2);
+    array u = rnd({m, 1, 3}, t, 1452, -1, 1);
+    array up = narrow ? make(pick(m * 3, {-1, 1}, 1453), {m, 1, 3}, t)
+                      : exact_product_values({m, 1, 3}, t, 1453);
+    array un = rnd({m, 1, 3}, t, 1454, -9, 9, t != complex64);
+    expect_matches([&](Device d) { return scatter_add(a, hot, u, 0, d); });
+    expect_matches([&](Device d) { return scatter_prod(a, hot, up, 0, d); });
+    expect_matches([&](Device d) { return scatter_max(a, hot, un, 0, d); });
+    expect_matches([&](Device d) { return scatter_min(a, hot, un, 0, d); });
+    // Plain scatter: the last of the duplicates wins.
+    expect_matches([&](Device d) { return scatter(a, hot, un, 0, d); });
+    // Into a buffer donated by the previous op (updated in place on the GPU).
+    expect_matches([&](Device d) { return scatter_add(multiply(a, a, d), hot, u, 0, d); });
+    expect_matches([&](Device d) {
+      return slice_update_add(add(a, a, d), reshape(slice(u, {0, 0, 0}, {1, 1, 3}, d), {1, 3}, d),
+                              {1, 0}, {2, 3}, {1, 1}, d);
+    });
+  }
 }

@@ -390,8 +390,10 @@ void Reduce::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   }
   geo.row = g.back().reduced;
   if (in.size() == 0) {
-    // Every output takes the identity.
-    geo.kept_shape = {static_cast<int32_t>(out.size())};
+    // Every output takes the identity. No element is read, so the kept offsets are all 0: one
+    // dim of extent 1 and stride 0 gives offset 0 for any output index (an extent of out.size()
+    // would not fit the kernels' int32 extents beyond 2^31 - 1 outputs).
+    geo.kept_shape = {1};
     geo.kept_strides = {0};
     geo.n_out = static_cast<int64_t>(out.size());
     geo.red_shape = {1};
