@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "cli.h"
 #include "gpt.h"
 
 namespace tx = tandem;
@@ -114,13 +115,6 @@ double evaluate(gpt::GPT& model, const std::vector<int32_t>& data, int batches, 
   return total / batches;
 }
 
-void usage() {
-  std::cerr << "usage: tandem_train_gpt [--device cpu|gpu] [--steps N] [--batch B] [--context T]\n"
-               "                        [--layers L] [--width D] [--heads H] [--lr LR]\n"
-               "                        [--eval-every N] [--sample N] [--temperature X]\n"
-               "                        [--seed S] [--data FILE]...\n";
-}
-
 }  // namespace
 
 static int run(int argc, char** argv) {
@@ -133,45 +127,26 @@ static int run(int argc, char** argv) {
   float lr = 3e-3f, temperature = 0.8f;
   uint64_t seed = 0;
   std::vector<std::string> data_files;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--device") {
-      std::string d = next();
-      tx::set_default_device(d == "gpu" ? tx::Device(tx::Device::gpu)
-                                        : tx::Device(tx::Device::cpu));
-    } else if (a == "--steps") {
-      steps = std::stoi(next());
-    } else if (a == "--batch") {
-      batch = std::stoi(next());
-    } else if (a == "--context") {
-      cfg.context = std::stoi(next());
-    } else if (a == "--layers") {
-      cfg.n_layer = std::stoi(next());
-    } else if (a == "--width") {
-      cfg.n_embd = std::stoi(next());
-    } else if (a == "--heads") {
-      cfg.n_head = std::stoi(next());
-    } else if (a == "--lr") {
-      lr = std::stof(next());
-    } else if (a == "--eval-every") {
-      eval_every = std::stoi(next());
-    } else if (a == "--sample") {
-      sample_len = std::stoi(next());
-    } else if (a == "--temperature") {
-      temperature = std::stof(next());
-    } else if (a == "--seed") {
-      seed = std::stoull(next());
-    } else if (a == "--data") {
-      data_files.push_back(next());
-    } else {
-      usage();
-      return 2;
-    }
-  }
+  cli::Parser args("tandem_train_gpt",
+                   "Train a character-level GPT on a text corpus, then sample from it.");
+  args.device()
+      .option("--steps", steps, "N", "training steps")
+      .option("--batch", batch, "B", "sequences per step")
+      .option("--context", cfg.context, "T", "sequence length")
+      .option("--layers", cfg.n_layer, "L", "transformer blocks")
+      .option("--width", cfg.n_embd, "D", "embedding width")
+      .option("--heads", cfg.n_head, "H", "attention heads")
+      .option("--lr", lr, "LR", "peak learning rate (warm-up, then cosine decay)")
+      .option("--eval-every", eval_every, "N", "steps between held-out evaluations")
+      .option("--sample", sample_len, "N", "characters to generate after training")
+      .option("--temperature", temperature, "X", "sampling temperature")
+      .option("--seed", seed, "S", "initialisation, batch and sampling seed")
+      .option("--data", data_files, "FILE",
+              "a text file to train on, repeatable (default: /usr/share/common-licenses/*)");
+  if (auto code = args.parse(argc, argv)) return *code;
+  if (steps < 1 || batch < 1 || cfg.context < 1 || cfg.n_layer < 1 || cfg.n_embd < 1 ||
+      cfg.n_head < 1 || eval_every < 1 || sample_len < 0)
+    throw std::invalid_argument("sizes and counts must be positive (--sample may be 0)");
   std::cout << "Tandem " << tx::version() << " on " << tx::default_device() << "\n";
 
   if (data_files.empty()) data_files = default_corpus();

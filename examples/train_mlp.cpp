@@ -15,6 +15,8 @@
 #include <random>
 #include <string>
 
+#include "cli.h"
+
 namespace tx = tandem;
 
 namespace {
@@ -86,28 +88,14 @@ void progress(int epoch, int epochs, int done, int total, double loss, double ac
 static int run(int argc, char** argv) {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   int epochs = 5, batch = 128;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--device") {
-      std::string d = next();
-      tx::set_default_device(d == "gpu" ? tx::Device(tx::Device::gpu)
-                                        : tx::Device(tx::Device::cpu));
-    } else if (a == "--epochs") {
-      epochs = std::stoi(next());
-    } else if (a == "--batch") {
-      batch = std::stoi(next());
-    } else if (a == "--data") {
-      data_dir = next();
-    } else {
-      std::cerr
-          << "usage: tandem_train_mlp [--device cpu|gpu] [--epochs N] [--batch B] [--data DIR]\n";
-      return 2;
-    }
-  }
+  cli::Parser args("tandem_train_mlp",
+                   "Train an MLP with hand-written gradients on Fashion-MNIST.");
+  args.device()
+      .option("--epochs", epochs, "N", "passes over the training set")
+      .option("--batch", batch, "B", "images per step")
+      .option("--data", data_dir, "DIR", "where the IDX files are");
+  if (auto code = args.parse(argc, argv)) return *code;
+  if (epochs < 1 || batch < 1) throw std::invalid_argument("--epochs and --batch must be positive");
   std::cout << "Tandem " << tx::version() << " on " << tx::default_device() << "\n";
   Dataset train = load(data_dir, "train");
   Dataset test = load(data_dir, "t10k");
