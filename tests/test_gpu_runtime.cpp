@@ -281,7 +281,9 @@ TEST(GpuMemory, DeviceOutOfMemoryThrowsAndRecovers) {
     EXPECT_TRUE(tandem_test::contains(msg, "bytes of GPU memory on GPU 0")) << msg;
   }
   huge = array(0.0f);
-  EXPECT_EQ(get_cache_memory(), 0u);  // the caches were emptied before giving up
+  // The caches were emptied before giving up (the 4 MiB block is gone; the failed graph's
+  // scalar may have been cached since).
+  EXPECT_LT(get_cache_memory(), 4 * kMiB);
   EXPECT_LT(get_peak_memory(), active + (size_t(1) << 30));  // the failed request is not a peak
   EXPECT_EQ(get_active_memory(), active);
   // The device works on.

@@ -15,6 +15,12 @@
 // (large ones) or straight from/to pageable memory (small ones); either way the source of a
 // host->device copy may be reused when the call returns, and a device->host copy is complete
 // when it returns. The ring counts as cache memory in the ledger.
+//
+// Device memory that a library keeps between calls (the cuBLASLt workspace) is also cache memory
+// (Encoder::library_workspace): clear_cache(), a lower cache limit and a device out of memory
+// make its owner give it up (register_cache_owner). Nothing that waits for the device
+// (cudaFreeHost, cudaFree) runs while the ledger's mutex is held: such frees are set aside and
+// done once it is dropped.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
