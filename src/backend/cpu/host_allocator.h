@@ -26,8 +26,8 @@ inline size_t bucket_size(size_t size) {
   if (size <= 256) return 256;
   if (size <= 4096) return (size + 255) & ~size_t(255);
   if (size <= (1u << 20)) return (size + 4095) & ~size_t(4095);
-  // Large blocks: round to 1/8 of the next power of two (at most 12.5% waste) so buffers of
-  // similar sizes share buckets.
+  // Large blocks: round to 1/8 of the next power of two (the waste is under 12.5% of that
+  // power, under 25% of the request) so buffers of similar sizes share buckets.
   size_t p = 1;
   while (p < size)
     p <<= 1;

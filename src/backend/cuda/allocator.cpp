@@ -15,13 +15,24 @@
 // (large ones) or straight from/to pageable memory (small ones); either way the source of a
 // host->device copy may be reused when the call returns, and a device->host copy is complete
 // when it returns. The ring counts as cache memory in the ledger.
+//
+// Device memory that a library keeps between calls (the cuBLASLt workspace) is also cache memory
+// (Encoder::library_workspace): clear_cache(), a lower cache limit and a device out of memory
+// make its owner give it up (register_cache_owner). Nothing that waits for the device
+// (cudaFreeHost, cudaFree) runs while the ledger's mutex is held: such frees are set aside and
+// done once it is dropped.
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
+#include <atomic>
+#include <climits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "backend/cpu/host_allocator.h"
 #include "backend/cuda/pinned.h"
@@ -52,6 +63,7 @@ struct CudaBuffer {
   uint64_t synced{0};   // slots already ordered after the last write
   bool host_valid{false};
   bool device_valid{false};
+  bool cache_accounted{false};  // a library's block (Encoder::library_workspace): cache memory
 };
 
 inline CudaBuffer* rec(const allocator::Buffer& b) {
@@ -63,6 +75,7 @@ struct DevBlock {
   size_t cap{0};
   int home{-1};
   int device{-1};
+  bool as_cache{false};  // counted as cache memory while in use (a library's workspace)
 };
 
 size_t total_device_memory() {
@@ -89,79 +102,101 @@ void for_each_slot(uint64_t mask, F&& f) {
   }
 }
 
+// ---- the cache owners (register_cache_owner) ----
+
+struct CacheOwners {
+  static constexpr int kMax = 16;
+  std::mutex mu;  // guards registration only
+  std::atomic<int> count{0};
+  std::atomic<void (*)()> fns[kMax]{};
+};
+
+CacheOwners& cache_owners() {
+  static CacheOwners* o = new CacheOwners();
+  return *o;
+}
+
+// Calls every registered owner. No allocator lock may be held.
+void release_cache_owners() noexcept {
+  auto& o = cache_owners();
+  const int n = o.count.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) {
+    if (auto f = o.fns[i].load(std::memory_order_acquire)) {
+      try {
+        f();
+      } catch (...) {
+        // Best effort: an owner that cannot let go keeps its memory.
+      }
+    }
+  }
+}
+
+// Memory whose release waits for the device (cudaFreeHost; cudaFree where the device has no
+// stream-ordered pools) is set aside while the ledger's mutex is held and freed once it is
+// dropped: waiting for the device with the one lock of every allocation held would stall every
+// thread that allocates or frees meanwhile (and deadlock with any host callback that allocates).
+class Deferred {
+ public:
+  /// Ledger's mutex held.
+  void add_locked(void* p, int device, bool pinned_host) {
+    if (!p) return;
+    items_.push_back({p, device, pinned_host});
+    pending_.store(true, std::memory_order_release);
+  }
+  /// Frees what was set aside. Ledger's mutex NOT held. Never throws.
+  void flush(std::mutex& ledger_mu) noexcept {
+    if (!pending_.load(std::memory_order_acquire)) return;
+    std::vector<Item> todo;
+    {
+      std::lock_guard<std::mutex> lk(ledger_mu);
+      todo.swap(items_);
+      pending_.store(false, std::memory_order_relaxed);
+    }
+    for (auto& it : todo) {
+      try {
+        if (it.pinned_host) {
+          (void)cudaFreeHost(it.ptr);
+        } else {
+          DeviceScope scope(it.device);
+          (void)cudaFree(it.ptr);  // synchronises with the device: safe for blocks still in use
+        }
+      } catch (...) {
+      }
+      (void)cudaGetLastError();
+    }
+  }
+
+ private:
+  struct Item {
+    void* ptr;
+    int device;
+    bool pinned_host;
+  };
+  std::vector<Item> items_;
+  std::atomic<bool> pending_{false};
+};
+
 class DeviceAllocator {
  public:
-  explicit DeviceAllocator(Ledger& ledger) : ledger_(ledger) {}
+  DeviceAllocator(Ledger& ledger, Deferred& deferred) : ledger_(ledger), deferred_(deferred) {}
 
-  /// Caller must not hold the ledger's mutex. `release_all` empties every cache (ledger held).
-  template <typename ReleaseAll>
-  DevBlock malloc(size_t size, Encoder& enc, ReleaseAll&& release_all) {
-    size_t cap = bucket_size(size);
-    DevBlock b;
-    {
-      std::lock_guard<std::mutex> lk(ledger_.mu);
-      for (auto it = cache_.lower_bound(cap); it != cache_.end() && it->first <= 2 * cap; ++it) {
-        if (it->second.device == enc.device()) {
-          b = it->second;
-          ledger_.cached -= b.cap;
-          cached_ -= b.cap;
-          cache_.erase(it);
-          ledger_.add_active(b.cap);
-          break;
-        }
-      }
-      if (!b.ptr) {
-        if (ledger_.active + cap > ledger_.memory_limit) {
-          release_all();
-          if (ledger_.active + cap > ledger_.memory_limit) throw ledger_.over_limit(size, "GPU");
-        }
-        ledger_.add_active(cap);  // taken now; given back below if the allocation fails
+  /// A cached block of `cap` to 2 * cap bytes on `device`, taken out of the cache (its bytes
+  /// leave the cache counters; the caller accounts for them), or an empty block. Ledger held.
+  DevBlock take_cached_locked(size_t cap, int device) {
+    for (auto it = cache_.lower_bound(cap); it != cache_.end() && it->first <= 2 * cap; ++it) {
+      if (it->second.device == device) {
+        DevBlock b = it->second;
+        ledger_.cached -= b.cap;
+        cached_ -= b.cap;
+        cache_.erase(it);
+        return b;
       }
     }
-    if (b.ptr) {
-      // A block last used in another stream's order: wait for that stream first.
-      if (b.home != enc.slot()) {
-        Encoder* home = encoder_for_slot(b.home);
-        if (home) stream_wait(enc, *home);
-        b.home = enc.slot();
-      }
-      return b;
-    }
-    b.cap = cap;
-    b.home = enc.slot();
-    b.device = enc.device();
-    cudaError_t err = raw_alloc(&b.ptr, cap, enc);
-    if (err == cudaErrorMemoryAllocation) {
-      (void)cudaGetLastError();
-      {
-        std::lock_guard<std::mutex> lk(ledger_.mu);
-        release_all();
-      }
-      // Blocks freed in stream order return to the pool once their streams reach the frees.
-      (void)cudaDeviceSynchronize();
-      if (pool_supported(enc.device())) (void)cudaMemPoolTrimTo(pool(enc.device()), 0);
-      (void)cudaGetLastError();
-      err = raw_alloc(&b.ptr, cap, enc);
-    }
-    if (err != cudaSuccess) {
-      (void)cudaGetLastError();
-      size_t free_b = 0, total_b = 0;
-      (void)cudaMemGetInfo(&free_b, &total_b);
-      (void)cudaGetLastError();
-      std::lock_guard<std::mutex> lk(ledger_.mu);
-      ledger_.active -= cap;
-      throw std::runtime_error(
-          "[malloc] Out of GPU memory: requested " + std::to_string(size) + " bytes on GPU " +
-          std::to_string(enc.device()) + " (" + cudaGetErrorString(err) + "; " +
-          std::to_string(free_b) + " of " + std::to_string(total_b) + " bytes free); " +
-          std::to_string(ledger_.active) + " bytes active, the memory limit is " +
-          std::to_string(ledger_.memory_limit) + " bytes.");
-    }
-    return b;
+    return {};
   }
 
   /// Gives a block back. `used`: the slots whose streams used it. Never throws (it runs in
-  /// destructors, also during exit when the CUDA runtime may be gone).
+  /// destructors, also during exit when the CUDA runtime may be gone). Ledger NOT held.
   void free(const DevBlock& b, uint64_t used) noexcept {
     if (!b.ptr) return;
     DevBlock blk = b;
@@ -179,13 +214,18 @@ class DeviceAllocator {
       // The runtime is shutting down, or a device error is pending: nothing sensible to do.
     }
     std::lock_guard<std::mutex> lk(ledger_.mu);
-    ledger_.active -= blk.cap;
+    if (blk.as_cache) {
+      ledger_.cached -= blk.cap;
+    } else {
+      ledger_.active -= blk.cap;
+    }
+    blk.as_cache = false;
     if (ledger_.cached + blk.cap <= ledger_.cache_limit) {
       cache_.emplace(blk.cap, blk);
       cached_ += blk.cap;
       ledger_.cached += blk.cap;
     } else {
-      raw_free(blk);
+      raw_free_locked(blk);
     }
   }
 
@@ -197,7 +237,7 @@ class DeviceAllocator {
       freed += it->first;
       cached_ -= it->first;
       ledger_.cached -= it->first;
-      raw_free(it->second);
+      raw_free_locked(it->second);
       cache_.erase(it);
     }
     return freed;
@@ -206,18 +246,28 @@ class DeviceAllocator {
 
   /// Returns memory that the pools hold but nobody uses to the system (after clear_cache).
   void trim_pools() noexcept {
+    std::lock_guard<std::mutex> lk(pool_mu_);
     for (size_t d = 0; d < pools_.size(); ++d) {
       if (pools_[d]) (void)cudaMemPoolTrimTo(pools_[d], 0);
     }
     (void)cudaGetLastError();
   }
+  void trim_pool(int device) noexcept {
+    std::lock_guard<std::mutex> lk(pool_mu_);
+    if (static_cast<size_t>(device) < pools_.size() && pools_[device]) {
+      (void)cudaMemPoolTrimTo(pools_[device], 0);
+    }
+    (void)cudaGetLastError();
+  }
+
+  /// A new block of `cap` bytes in `enc`'s stream order. No lock held.
+  cudaError_t raw_alloc(void** ptr, size_t cap, Encoder& enc) {
+    cudaMemPool_t p = pool(enc.device());
+    if (p) return cudaMallocFromPoolAsync(ptr, cap, p, enc.stream());
+    return cudaMalloc(ptr, cap);  // no stream-ordered pools on this device
+  }
 
  private:
-  bool pool_supported(int device) {
-    std::lock_guard<std::mutex> lk(pool_mu_);
-    ensure_pool_locked(device);
-    return pools_[device] != nullptr;
-  }
   cudaMemPool_t pool(int device) {
     std::lock_guard<std::mutex> lk(pool_mu_);
     ensure_pool_locked(device);
@@ -247,33 +297,32 @@ class DeviceAllocator {
     pool_ready_[device] = true;
   }
 
-  cudaError_t raw_alloc(void** ptr, size_t cap, Encoder& enc) {
-    cudaMemPool_t p = pool(enc.device());
-    if (p) return cudaMallocFromPoolAsync(ptr, cap, p, enc.stream());
-    return cudaMalloc(ptr, cap);  // no stream-ordered pools on this device
-  }
-
-  // Ledger held (or the caller otherwise owns `b`). Never throws.
-  void raw_free(const DevBlock& b) noexcept {
+  // Ledger held. Never throws, never waits: a pooled block is freed in its home stream's order
+  // (cudaFreeAsync), any other one is set aside for cudaFree after the ledger is dropped.
+  void raw_free_locked(const DevBlock& b) noexcept {
     Encoder* home = encoder_for_slot(b.home);
     bool pooled = false;
     {
       std::lock_guard<std::mutex> lk(pool_mu_);
       pooled = static_cast<size_t>(b.device) < pools_.size() && pools_[b.device];
     }
-    try {
-      DeviceScope scope(b.device);
-      if (pooled && home) {
-        (void)cudaFreeAsync(b.ptr, home->stream());
-      } else {
-        (void)cudaFree(b.ptr);  // synchronises with the device: safe for blocks still in use
+    if (pooled && home) {
+      try {
+        DeviceScope scope(b.device);
+        if (cudaFreeAsync(b.ptr, home->stream()) == cudaSuccess) return;
+      } catch (...) {
       }
-    } catch (...) {
+      (void)cudaGetLastError();
     }
-    (void)cudaGetLastError();
+    try {
+      deferred_.add_locked(b.ptr, b.device, /*pinned_host=*/false);
+    } catch (...) {
+      // Out of host memory for the list: the block leaks rather than being freed under the lock.
+    }
   }
 
   Ledger& ledger_;
+  Deferred& deferred_;
   std::multimap<size_t, DevBlock> cache_;
   size_t cached_{0};
   std::mutex pool_mu_;
@@ -289,12 +338,13 @@ class CudaAllocator : public allocator::Allocator {
         host_(ledger_,
               [this] {
                 device_.release_cache_locked(device_.cached_locked());
-                pinned_.release_locked();
+                deferred_.add_locked(pinned_.detach_locked(), -1, /*pinned_host=*/true);
               }),
-        device_(ledger_),
+        device_(ledger_, deferred_),
         pinned_(ledger_, kStagingCapacity) {}
 
   allocator::Buffer malloc(size_t size) override {
+    FlushDeferred flush(*this);
     auto* r = new CudaBuffer();
     r->size = size;
     try {
@@ -310,9 +360,9 @@ class CudaAllocator : public allocator::Allocator {
   void free(allocator::Buffer b) override {
     CudaBuffer* r = rec(b);
     if (!r) return;
+    FlushDeferred flush(*this);
     if (r->host) host_.free(r->host);
-    if (r->device)
-      device_.free(DevBlock{r->device, r->device_cap, r->home_slot, r->device_id}, r->used);
+    if (r->device) device_.free(block_of(r), r->used);
     delete r;
   }
 
@@ -320,31 +370,165 @@ class CudaAllocator : public allocator::Allocator {
 
   // ---- device side ----
 
-  DevBlock device_malloc(size_t size, Encoder& enc) {
-    return device_.malloc(size, enc, [this] { release_all_locked(); });
+  static DevBlock block_of(const CudaBuffer* r) {
+    return DevBlock{r->device, r->device_cap, r->home_slot, r->device_id, r->cache_accounted};
   }
-  void device_free(const DevBlock& b, uint64_t used) { device_.free(b, used); }
-  void* host_malloc(size_t size) { return host_.malloc(size); }
+
+  /// `size` bytes of device memory in `enc`'s stream order. Throws "[malloc] Out of memory ..."
+  /// past the memory limit, or when the device has no room even after every cache has been
+  /// emptied. `as_cache` (a library's workspace): counted as cache memory, made only while the
+  /// cache limit leaves room and the device has it; an empty block otherwise, never a throw for
+  /// want of memory.
+  DevBlock device_malloc(size_t size, Encoder& enc, bool as_cache = false) {
+    FlushDeferred flush(*this);
+    const size_t cap = bucket_size(size);
+    DevBlock b;
+    size_t prev_peak = 0;
+    {
+      std::lock_guard<std::mutex> lk(ledger_.mu);
+      b = device_.take_cached_locked(cap, enc.device());
+      if (b.ptr) {
+        if (as_cache) {
+          ledger_.cached += b.cap;  // leaves the free blocks, stays cache memory
+        } else {
+          ledger_.add_active(b.cap);
+        }
+      } else if (as_cache) {
+        if (ledger_.cached + cap > ledger_.cache_limit) return {};
+        ledger_.cached += cap;
+      } else {
+        if (ledger_.active + cap > ledger_.memory_limit) {
+          release_all_locked();
+          if (ledger_.active + cap > ledger_.memory_limit) throw ledger_.over_limit(size, "GPU");
+        }
+        prev_peak = ledger_.peak;
+        ledger_.add_active(cap);  // taken now; given back below if the allocation fails
+      }
+    }
+    if (b.ptr) {
+      b.as_cache = as_cache;
+      // A block last used in another stream's order: that stream's work on it comes first.
+      if (b.home != enc.slot()) {
+        try {
+          if (Encoder* home = encoder_for_slot(b.home)) stream_wait(enc, *home);
+        } catch (...) {
+          device_.free(b, 0);  // back to the cache, still in its home stream's order
+          throw;
+        }
+        b.home = enc.slot();
+      }
+      return b;
+    }
+    b.cap = cap;
+    b.home = enc.slot();
+    b.device = enc.device();
+    b.as_cache = as_cache;
+    // Gives the reservation back (ledger held).
+    auto unreserve_locked = [&] {
+      if (as_cache) {
+        ledger_.cached -= cap;
+      } else {
+        ledger_.active -= cap;
+        // A failed reservation must not show in the peak.
+        if (ledger_.peak > prev_peak) ledger_.peak = std::max(prev_peak, ledger_.active);
+      }
+    };
+    cudaError_t err;
+    try {
+      err = device_.raw_alloc(&b.ptr, cap, enc);
+      if (err == cudaErrorMemoryAllocation && !as_cache) {
+        (void)cudaGetLastError();
+        relieve_shortage(enc.device());
+        err = device_.raw_alloc(&b.ptr, cap, enc);
+      }
+    } catch (...) {  // the device's pool could not be made
+      std::lock_guard<std::mutex> lk(ledger_.mu);
+      unreserve_locked();
+      throw;
+    }
+    if (err == cudaSuccess) return b;
+    (void)cudaGetLastError();
+    b.ptr = nullptr;
+    size_t free_b = 0, total_b = 0;
+    if (err == cudaErrorMemoryAllocation && !as_cache) {
+      DeviceScope scope(enc.device());
+      if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) (void)cudaGetLastError();
+    }
+    std::lock_guard<std::mutex> lk(ledger_.mu);
+    unreserve_locked();
+    if (as_cache && err == cudaErrorMemoryAllocation) return {};
+    if (err != cudaErrorMemoryAllocation) {
+      throw std::runtime_error(std::string("[malloc] Allocating ") + std::to_string(size) +
+                               " bytes on GPU " + std::to_string(enc.device()) + " failed: " +
+                               cudaGetErrorName(err) + " (" + cudaGetErrorString(err) + ").");
+    }
+    throw std::runtime_error(
+        "[malloc] Out of memory: requested " + std::to_string(size) +
+        " bytes of GPU memory on GPU " + std::to_string(enc.device()) + ", which has " +
+        std::to_string(free_b) + " of " + std::to_string(total_b) +
+        " bytes free after the caches were emptied; " + std::to_string(ledger_.active) +
+        " bytes active, the memory limit is " + std::to_string(ledger_.memory_limit) + " bytes.");
+  }
+  void device_free(const DevBlock& b, uint64_t used) {
+    FlushDeferred flush(*this);
+    device_.free(b, used);
+  }
+  void* host_malloc(size_t size) {
+    FlushDeferred flush(*this);
+    return host_.malloc(size);
+  }
 
   // ---- statistics and limits (memory.h) ----
   Ledger& ledger() { return ledger_; }
-  /// Empties the caches; the pinned staging ring goes too when no copy uses it.
+  /// Empties the caches; the pinned staging ring goes too when no copy uses it. Ledger held.
   void release_all_locked() {
     host_.release_cache_locked(host_.cached_locked());
     device_.release_cache_locked(device_.cached_locked());
-    pinned_.release_locked();
+    deferred_.add_locked(pinned_.detach_locked(), -1, /*pinned_host=*/true);
   }
+  /// Brings the cache down to `target` bytes if it can. Ledger held.
   void trim_locked(size_t target) {
     // Host first (cheap to get back), then device, then the staging ring (if idle).
     if (ledger_.cached > target) host_.release_cache_locked(ledger_.cached - target);
     if (ledger_.cached > target) device_.release_cache_locked(ledger_.cached - target);
-    if (ledger_.cached > target) pinned_.release_locked();
+    if (ledger_.cached > target) {
+      deferred_.add_locked(pinned_.detach_locked(), -1, /*pinned_host=*/true);
+    }
   }
   void trim_pools() { device_.trim_pools(); }
   PinnedStaging& pinned() { return pinned_; }
+  /// Frees what was set aside while the ledger was held. Ledger NOT held.
+  void flush_deferred() noexcept { deferred_.flush(ledger_.mu); }
 
  private:
+  struct FlushDeferred {
+    CudaAllocator& a;
+    explicit FlushDeferred(CudaAllocator& a_) : a(a_) {}
+    ~FlushDeferred() { a.flush_deferred(); }
+  };
+
+  // The device has no room for a block: every cache gives its memory back (libraries' workspaces
+  // first, so that they reach the device cache that is emptied next), the frees queued on the
+  // device's streams complete, and the pool returns what it holds. Runs only when an allocation
+  // has failed; no allocator lock held (the caller may hold a buffer's lock).
+  void relieve_shortage(int device) noexcept {
+    release_cache_owners();
+    {
+      std::lock_guard<std::mutex> lk(ledger_.mu);
+      release_all_locked();
+    }
+    flush_deferred();
+    try {
+      DeviceScope scope(device);
+      (void)cudaDeviceSynchronize();
+    } catch (...) {
+    }
+    (void)cudaGetLastError();
+    device_.trim_pool(device);
+  }
+
   Ledger ledger_;
+  Deferred deferred_;
   HostAllocator host_;
   DeviceAllocator device_;
   PinnedStaging pinned_;
@@ -358,6 +542,20 @@ CudaAllocator& cuda_allocator() {
 
 }  // namespace
 
+void register_cache_owner(void (*release)()) {
+  auto& o = cache_owners();
+  std::lock_guard<std::mutex> lk(o.mu);
+  const int n = o.count.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; ++i) {
+    if (o.fns[i].load(std::memory_order_relaxed) == release) return;
+  }
+  if (n >= CacheOwners::kMax) {
+    throw std::logic_error("[cuda] Too many cache owners registered.");
+  }
+  o.fns[n].store(release, std::memory_order_release);
+  o.count.store(n + 1, std::memory_order_release);
+}
+
 PinnedStaging& pinned_staging() {
   return cuda_allocator().pinned();
 }
@@ -368,16 +566,14 @@ namespace {
 
 // Gives the device copy back. The host copy must be current.
 void release_device_locked(CudaBuffer* r) {
-  if (r->device) {
-    cuda_allocator().device_free(DevBlock{r->device, r->device_cap, r->home_slot, r->device_id},
-                                 r->used);
-  }
+  if (r->device) cuda_allocator().device_free(CudaAllocator::block_of(r), r->used);
   r->device = nullptr;
   r->device_cap = 0;
   r->device_id = -1;
   r->home_slot = r->writer_slot = -1;
   r->used = r->synced = 0;
   r->device_valid = false;
+  r->cache_accounted = false;
 }
 
 // Makes the host copy current: copies device->host after the last write, and waits for it.
@@ -505,6 +701,36 @@ array Encoder::temporary(const Shape& shape, Dtype dtype) {
   return t;
 }
 
+std::optional<array> Encoder::library_workspace(size_t bytes) {
+  if (bytes == 0 || bytes > static_cast<size_t>(INT32_MAX)) {
+    throw std::invalid_argument("[Encoder::library_workspace] Invalid size " +
+                                std::to_string(bytes) + " bytes.");
+  }
+  DevBlock b = cuda_allocator().device_malloc(bytes, *this, /*as_cache=*/true);
+  if (!b.ptr) return std::nullopt;
+  CudaBuffer* r = nullptr;
+  try {
+    r = new CudaBuffer();
+  } catch (...) {
+    cuda_allocator().device_free(b, slot_bit(slot_));
+    throw;
+  }
+  r->size = bytes;
+  r->device = b.ptr;
+  r->device_cap = b.cap;
+  r->device_id = b.device;
+  r->home_slot = b.home;
+  r->writer_slot = slot_;
+  r->used = r->synced = slot_bit(slot_);
+  r->device_valid = true;
+  r->cache_accounted = true;
+  array t(Shape{static_cast<int32_t>(bytes)}, uint8, nullptr, {});
+  t.detach();
+  t.set_data(allocator::Buffer(r));
+  t.set_status(array::Status::evaluated);
+  return t;
+}
+
 }  // namespace tandem::cuda
 
 // ---------------- the core's hook ----------------
@@ -586,19 +812,37 @@ size_t get_memory_limit() {
   return ledger().memory_limit;
 }
 size_t set_cache_limit(size_t limit) {
-  std::lock_guard<std::mutex> lk(ledger().mu);
-  size_t old = std::exchange(ledger().cache_limit, limit);
-  cuda::cuda_allocator().trim_locked(limit);
+  auto& a = cuda::cuda_allocator();
+  size_t old;
+  bool over;
+  {
+    std::lock_guard<std::mutex> lk(ledger().mu);
+    old = std::exchange(ledger().cache_limit, limit);
+    a.trim_locked(limit);
+    over = ledger().cached > limit;
+  }
+  if (over) {
+    // Libraries' workspaces count as cache too: they go (into the device cache or, beyond the
+    // new limit, back to the pool), then the caches are trimmed again.
+    cuda::release_cache_owners();
+    std::lock_guard<std::mutex> lk(ledger().mu);
+    a.trim_locked(limit);
+  }
+  a.flush_deferred();
   return old;
 }
 void clear_cache() {
+  auto& a = cuda::cuda_allocator();
+  // Libraries give their workspaces back to the device cache, which is emptied below.
+  cuda::release_cache_owners();
   // Copies still using the pinned staging ring finish first, so that it can go too.
-  cuda::cuda_allocator().pinned().wait_idle();
+  a.pinned().wait_idle();
   {
     std::lock_guard<std::mutex> lk(ledger().mu);
-    cuda::cuda_allocator().release_all_locked();
+    a.release_all_locked();
   }
-  cuda::cuda_allocator().trim_pools();
+  a.flush_deferred();  // the ring's cudaFreeHost, with no allocator lock held
+  a.trim_pools();
 }
 
 }  // namespace tandem

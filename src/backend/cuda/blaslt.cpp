@@ -10,6 +10,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,7 @@ namespace {
 
 constexpr size_t kWorkspaceBytes = size_t(32) << 20;  // what PyTorch gives cuBLAS(Lt) on Hopper
 constexpr size_t kMaxPlans = 1024;
+constexpr int kWorkspaceRetry = 64;  // products without a workspace after a refusal
 
 std::atomic<uint64_t> g_hits{0}, g_misses{0}, g_fallbacks{0}, g_gemv{0};
 
@@ -34,8 +36,9 @@ std::atomic<uint64_t> g_hits{0}, g_misses{0}, g_fallbacks{0}, g_gemv{0};
 /// What a stream needs for cuBLASLt products.
 struct StreamState {
   cublasLtHandle_t handle{nullptr};
-  std::unique_ptr<array> workspace;  // kept alive forever once allocated
+  std::optional<array> workspace;  // Encoder::library_workspace: cache memory, see below
   void* workspace_ptr{nullptr};
+  int retry_in{0};  // products to run without a workspace before asking for one again
 };
 
 struct Resources {
@@ -43,44 +46,81 @@ struct Resources {
   std::vector<StreamState> streams;  // per stream slot
 };
 
-Resources& resources() {
+Resources& resources_unregistered() {
   // Never destroyed: nothing may call into cuBLASLt or free device memory during exit.
   static Resources* r = new Resources();
   return *r;
+}
+
+// clear_cache(), a lower cache limit and a device out of memory take the workspaces back
+// (register_cache_owner). A product queued with one keeps it alive until it has been queued
+// (StreamResources::keep), and the memory is freed in the stream's order like any buffer.
+void release_workspaces() {
+  auto& r = resources_unregistered();
+  std::vector<array> drop;  // declared before the lock: freed after it is dropped
+  std::lock_guard<std::mutex> lk(r.mu);
+  for (auto& st : r.streams) {
+    if (st.workspace) drop.push_back(std::move(*st.workspace));
+    st.workspace.reset();
+    st.workspace_ptr = nullptr;
+    st.retry_in = 0;
+  }
+}
+
+Resources& resources() {
+  static Resources& r = []() -> Resources& {
+    register_cache_owner(&release_workspaces);
+    return resources_unregistered();
+  }();
+  return r;
 }
 
 struct StreamResources {
   cublasLtHandle_t handle;
   void* workspace;
   size_t workspace_size;
+  std::optional<array> keep;  // the workspace stays allocated while the product is queued
 };
 
 /// The stream's cuBLASLt handle (one per stream, as with cuBLAS: a stream is used by one thread
 /// at a time) and its workspace, allocated on first use from the device pool in the stream's
-/// order. Under a memory limit that leaves no room for the workspace the product runs without
-/// one (a plan for workspace 0) and a later call tries again. The device is current (encoder()).
+/// order. The workspace is cache memory (Encoder::library_workspace: not active memory, freed
+/// by clear_cache); while the cache limit or the device leaves no room for it the product runs
+/// without one (a plan for workspace 0) and a later call tries again. The device is current
+/// (encoder()). Nothing is allocated with the lock held: a shortage of device memory calls
+/// release_workspaces, which takes it.
 StreamResources stream_resources(Encoder& enc) {
   auto& r = resources();
-  std::lock_guard<std::mutex> lk(r.mu);
   const size_t s = static_cast<size_t>(enc.slot());
-  if (r.streams.size() <= s) r.streams.resize(s + 1);
-  StreamState& st = r.streams[s];
-  if (!st.handle) {
-    cublasLtHandle_t h;
-    TANDEM_CUBLAS_CHECK(cublasLtCreate(&h));
-    st.handle = h;
-  }
-  if (!st.workspace && get_active_memory() + kWorkspaceBytes <= get_memory_limit()) {
-    try {
-      auto w = std::make_unique<array>(
-          enc.temporary(Shape{static_cast<int32_t>(kWorkspaceBytes)}, uint8));
-      st.workspace_ptr = enc.input(*w);
-      st.workspace = std::move(w);
-    } catch (const std::exception&) {
-      // Out of memory: no workspace this time.
+  {
+    std::lock_guard<std::mutex> lk(r.mu);
+    if (r.streams.size() <= s) r.streams.resize(s + 1);
+    StreamState& st = r.streams[s];
+    if (!st.handle) {
+      cublasLtHandle_t h;
+      TANDEM_CUBLAS_CHECK(cublasLtCreate(&h));
+      st.handle = h;
+    }
+    if (st.workspace) return {st.handle, st.workspace_ptr, kWorkspaceBytes, st.workspace};
+    // Refused recently (no room in the cache limit or on the device): not asked on every call.
+    if (st.retry_in > 0) {
+      --st.retry_in;
+      return {st.handle, nullptr, 0, std::nullopt};
     }
   }
-  return {st.handle, st.workspace_ptr, st.workspace ? kWorkspaceBytes : 0};
+  std::optional<array> w = enc.library_workspace(kWorkspaceBytes);
+  void* ptr = w ? enc.input(*w) : nullptr;
+  std::lock_guard<std::mutex> lk(r.mu);
+  StreamState& st = r.streams[s];
+  if (w && !st.workspace) {
+    st.workspace = std::move(w);
+    st.workspace_ptr = ptr;
+  }
+  if (!st.workspace) {
+    st.retry_in = kWorkspaceRetry;
+    return {st.handle, nullptr, 0, std::nullopt};
+  }
+  return {st.handle, st.workspace_ptr, kWorkspaceBytes, st.workspace};
 }
 
 // ---------------- plans ----------------

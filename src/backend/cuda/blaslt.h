@@ -5,8 +5,10 @@
 // built once per problem: dtype, compute type, transposes, sizes, leading dimensions, batch count
 // and strides, the alignment of the pointers, the workspace size and the device. Plans live in a
 // bounded LRU cache guarded by a mutex, so the heuristic query runs once per shape. Each GPU
-// stream has a cuBLASLt handle and a 32 MiB workspace from the device pool (allocated on first
-// use, never freed).
+// stream has a cuBLASLt handle and a 32 MiB workspace from the device pool, allocated on first
+// use (Encoder::library_workspace): it counts as cache memory, not active memory, is made only
+// while the cache limit leaves room, and clear_cache() / a lower cache limit / a device out of
+// memory free it (products then run without one until it can be made again).
 #pragma once
 
 #include <cublas_v2.h>

@@ -142,16 +142,15 @@ void PinnedStaging::wait_idle() {
   }
 }
 
-size_t PinnedStaging::release_locked() noexcept {
+char* PinnedStaging::detach_locked() noexcept {
   failed_ = false;  // the caches were emptied: pinning may succeed again
-  if (!base_ || creating_) return 0;
+  if (!base_ || creating_) return nullptr;
   retire_locked();
-  if (!ring_.empty()) return 0;
-  (void)cudaFreeHost(base_);
-  (void)cudaGetLastError();
+  if (!ring_.empty()) return nullptr;
+  char* p = base_;
   base_ = nullptr;
   ledger_.cached -= ring_.capacity();
-  return ring_.capacity();
+  return p;
 }
 
 // ---------------- settings ----------------

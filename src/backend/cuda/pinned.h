@@ -22,9 +22,8 @@
 // memory (the driver inlines small host->device copies, and a small device->host copy costs the
 // same either way). TANDEM_PINNED_STAGING=0 turns staging off (everything pageable, as before).
 //
-// Other host<->device paths (Load::eval_gpu in io.cpp has its own small pool of pinned blocks
-// today) can use the same ring: acquire a span, fill it, cudaMemcpyAsync, release it with the
-// encoder of the copy's stream.
+// Other host<->device paths use the same ring (Load::eval_gpu, io.cpp): acquire a span, fill it,
+// cudaMemcpyAsync, release it with the encoder of the copy's stream.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -77,9 +76,11 @@ class PinnedStaging {
   /// Blocks until no queued copy uses the ring (spans being filled by other threads excepted).
   /// The caller must not hold the ledger's mutex.
   void wait_idle();
-  /// Frees the ring when no span is in use (queries events, never waits). Ledger's mutex held.
-  /// Returns the bytes released.
-  size_t release_locked() noexcept;
+  /// Gives the ring up when no span is in use (queries events, never waits) and takes its bytes
+  /// off the ledger's cache. Ledger's mutex held. Returns the pinned memory, which the caller
+  /// frees with cudaFreeHost once it has dropped the mutex (cudaFreeHost waits for the device;
+  /// every allocation in the process would wait with it), or nullptr when the ring stays.
+  char* detach_locked() noexcept;
   /// Pinned bytes held (0 or the capacity). Ledger's mutex held.
   size_t bytes_locked() const { return base_ ? ring_.capacity() : 0; }
 

@@ -217,14 +217,9 @@ __global__ void col_reduce_kernel(const In* in, Out* out, int64_t n_out, Strided
   }
 }
 
+// Thread safe (two threads may evaluate on different streams at once): runtime.h.
 int sm_count(int device) {
-  static std::vector<int> counts;  // eval runs on one thread at a time
-  if (counts.size() <= static_cast<size_t>(device)) counts.resize(device + 1, 0);
-  if (!counts[device]) {
-    TANDEM_CUDA_CHECK(
-        cudaDeviceGetAttribute(&counts[device], cudaDevAttrMultiProcessorCount, device));
-  }
-  return counts[device];
+  return multiprocessor_count(device);
 }
 
 // The reduction's geometry: kept and reduced groups with their strides in the (row-contiguous)

@@ -3,6 +3,7 @@
 // hooks of the core (core/backend_hooks.h) other than prepare_host (allocator.cpp).
 #include "backend/cuda/runtime.h"
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -47,10 +48,25 @@ const Discovery& discovery() {
   return d;
 }
 
+// Streams and slots below these numbers are looked up without the lock (every op looks up its
+// stream's encoder): entries are set once, before the stream is handed out, and never change.
+constexpr int kFastStreams = 1024;
+constexpr int kFastSlots = 256;
+
 struct Registry {
   std::mutex mu;
   std::vector<Encoder*> by_stream;  // tandem stream index -> encoder (nullptr: not a GPU stream)
   std::deque<std::unique_ptr<Encoder>> slots;  // slot -> encoder (stable addresses)
+  std::atomic<Encoder*> fast_stream[kFastStreams]{};
+  std::atomic<Encoder*> fast_slot[kFastSlots]{};
+  std::atomic<int> slot_count{0};
+
+  Encoder* by_stream_index(int index) {
+    if (index < 0) return nullptr;
+    if (index < kFastStreams) return fast_stream[index].load(std::memory_order_acquire);
+    std::lock_guard<std::mutex> lk(mu);
+    return static_cast<size_t>(index) < by_stream.size() ? by_stream[index] : nullptr;
+  }
 };
 
 Registry& registry() {
@@ -96,14 +112,7 @@ DeviceScope::~DeviceScope() {
 }
 
 Encoder& encoder(const Stream& s) {
-  Encoder* e = nullptr;
-  {
-    auto& r = registry();
-    std::lock_guard<std::mutex> lk(r.mu);
-    if (s.index >= 0 && static_cast<size_t>(s.index) < r.by_stream.size()) {
-      e = r.by_stream[s.index];
-    }
-  }
+  Encoder* e = registry().by_stream_index(s.index);
   if (!e) {
     throw std::invalid_argument("[cuda] Stream " + std::to_string(s.index) +
                                 " is not a GPU stream of this process.");
@@ -114,15 +123,28 @@ Encoder& encoder(const Stream& s) {
 
 Encoder* encoder_for_slot(int slot) {
   auto& r = registry();
+  if (slot < 0) return nullptr;
+  if (slot < kFastSlots) return r.fast_slot[slot].load(std::memory_order_acquire);
   std::lock_guard<std::mutex> lk(r.mu);
-  if (slot < 0 || static_cast<size_t>(slot) >= r.slots.size()) return nullptr;
+  if (static_cast<size_t>(slot) >= r.slots.size()) return nullptr;
   return r.slots[slot].get();
 }
 
 int slot_count() {
-  auto& r = registry();
-  std::lock_guard<std::mutex> lk(r.mu);
-  return static_cast<int>(r.slots.size());
+  return registry().slot_count.load(std::memory_order_acquire);
+}
+
+int multiprocessor_count(int device) {
+  constexpr int kCached = 64;
+  static std::atomic<int> counts[kCached]{};
+  if (device >= 0 && device < kCached) {
+    const int n = counts[device].load(std::memory_order_relaxed);
+    if (n > 0) return n;
+  }
+  int n = 0;
+  TANDEM_CUDA_CHECK(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device));
+  if (device >= 0 && device < kCached) counts[device].store(n, std::memory_order_relaxed);
+  return n;
 }
 
 void set_evaluated(std::vector<array>& outputs) {
@@ -131,7 +153,7 @@ void set_evaluated(std::vector<array>& outputs) {
 }
 
 void Encoder::check_launch(const char* kernel) {
-  ++ops_;
+  count_op();
   cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) {
     throw std::runtime_error(std::string("[CUDA] Launch of ") + kernel + " failed: " +
@@ -211,22 +233,21 @@ void new_stream(Stream s) {
   std::lock_guard<std::mutex> lk(r.mu);
   int slot = static_cast<int>(r.slots.size());
   r.slots.push_back(std::make_unique<cuda::Encoder>(st, slot, s.device.index));
+  cuda::Encoder* e = r.slots.back().get();
   if (r.by_stream.size() <= static_cast<size_t>(s.index)) r.by_stream.resize(s.index + 1, nullptr);
-  r.by_stream[s.index] = r.slots.back().get();
+  r.by_stream[s.index] = e;
+  if (slot < cuda::kFastSlots) r.fast_slot[slot].store(e, std::memory_order_release);
+  if (s.index >= 0 && s.index < cuda::kFastStreams) {
+    r.fast_stream[s.index].store(e, std::memory_order_release);
+  }
+  r.slot_count.store(slot + 1, std::memory_order_release);
 }
 
 void synchronize(Stream s) {
   if (!is_available()) {
     throw std::runtime_error(std::string("[synchronize] ") + unavailable_reason());
   }
-  cuda::Encoder* e = nullptr;
-  {
-    auto& r = registry();
-    std::lock_guard<std::mutex> lk(r.mu);
-    if (s.index >= 0 && static_cast<size_t>(s.index) < r.by_stream.size()) {
-      e = r.by_stream[s.index];
-    }
-  }
+  cuda::Encoder* e = registry().by_stream_index(s.index);
   if (!e) {
     throw std::invalid_argument("[synchronize] Stream " + std::to_string(s.index) +
                                 " is not a GPU stream of this process.");

@@ -16,7 +16,9 @@
 
 #include <cuda_runtime_api.h>
 
+#include <atomic>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "tandem/array.h"
@@ -68,12 +70,22 @@ class Encoder {
   bool donate(const array& in, array& out);
   /// A row-contiguous array for intermediate results, with device memory from this stream.
   array temporary(const Shape& shape, Dtype dtype);
+  /// `bytes` (> 0) of device memory that a library keeps between calls on this stream (the
+  /// cuBLASLt workspace), as a uint8 array. Counted as cache memory, not active memory
+  /// (memory.h), and made only while the cache limit leaves room for it and the device has it:
+  /// nullopt otherwise (the library then runs without). Its holder must give it up when the
+  /// function it registered with register_cache_owner is called. Freed in stream order like
+  /// any buffer, so a holder may drop it while queued work still uses it.
+  std::optional<array> library_workspace(size_t bytes);
 
   /// Called after every kernel launch: turns a launch error into an exception.
   void check_launch(const char* kernel);
-  /// Number of launches and library calls issued so far.
-  uint64_t ops() const { return ops_; }
-  void count_op() { ++ops_; }
+  /// Number of launches and library calls issued so far. (Relaxed: a host read may queue a copy
+  /// on this stream from another thread; the count is a statistic, never a synchronisation.)
+  uint64_t ops() const { return ops_.load(std::memory_order_relaxed); }
+  void count_op() {
+    ops_.store(ops_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 
   /// Opaque per-stream library state: the cuBLAS handle (blas.h), the cuSOLVER context
   /// (solver.h) and the cuDNN handle (dnn.h), each created on first use and bound to this stream.
@@ -85,7 +97,7 @@ class Encoder {
   cudaStream_t stream_;
   int slot_;
   int device_;
-  uint64_t ops_{0};
+  std::atomic<uint64_t> ops_{0};
 };
 
 /// The encoder of a GPU stream (made by gpu::new_stream); makes its device current.
@@ -104,6 +116,15 @@ void stream_wait(Encoder& waiter, Encoder& on);
 /// Events without timing, reused.
 cudaEvent_t acquire_event(int device);
 void release_event(cudaEvent_t ev, int device);
+
+/// Number of streaming multiprocessors of `device` (queried once per device; thread safe).
+int multiprocessor_count(int device);
+
+/// Registers a function that gives back device memory held between calls by a library (through
+/// Encoder::library_workspace). clear_cache(), a lower cache limit and an allocation that fails
+/// for want of device memory call every registered function, with no allocator lock held; it
+/// must not allocate device memory. Registered functions live for the whole process.
+void register_cache_owner(void (*release)());
 
 /// Makes `device` current on this thread (cached, so repeated calls are free).
 void set_device(int device);

@@ -219,14 +219,9 @@ struct ScanGeom {
   bool reverse, inclusive;
 };
 
+// Thread safe (two threads may evaluate on different streams at once): runtime.h.
 int sm_count(int device) {
-  static std::vector<int> counts;  // eval runs on one thread at a time
-  if (counts.size() <= static_cast<size_t>(device)) counts.resize(device + 1, 0);
-  if (!counts[device]) {
-    TANDEM_CUDA_CHECK(
-        cudaDeviceGetAttribute(&counts[device], cudaDevAttrMultiProcessorCount, device));
-  }
-  return counts[device];
+  return cuda::multiprocessor_count(device);
 }
 
 // Elements per chunk when a few long rows are split over several blocks.
