@@ -20,42 +20,13 @@
 #include <string>
 
 #include "cli.h"
+#include "fashion_mnist.h"
 
 namespace tx = tandem;
 namespace nn = tandem::nn;
 using tx::array;
 
 namespace {
-
-struct Dataset {
-  array images;  // (N, 28, 28, 1) float32 in [0, 1]
-  array labels;  // (N,) int32
-  int n;
-};
-
-std::string find_file(const std::string& dir, const std::string& name) {
-  for (std::string ext : {".gz", ""}) {
-    std::string p = dir + "/" + name + ext;
-    if (FILE* f = std::fopen(p.c_str(), "rb")) {
-      std::fclose(f);
-      return p;
-    }
-  }
-  throw std::runtime_error("Fashion-MNIST file " + name + " not found in " + dir +
-                           " (install the Debian package dataset-fashion-mnist).");
-}
-
-Dataset load(const std::string& dir, const std::string& prefix, int limit) {
-  array img = tx::data::load_idx(find_file(dir, prefix + "-images-idx3-ubyte"));  // (N, 28, 28)
-  array lab = tx::data::load_idx(find_file(dir, prefix + "-labels-idx1-ubyte"));  // (N,)
-  int n = img.shape(0);
-  if (limit > 0) n = std::min(n, limit);
-  array raw = tx::reshape(tx::slice(img, {0, 0, 0}, {n, 28, 28}), {n, 28, 28, 1});
-  array images = tx::astype(raw, tx::float32) / 255.0f;
-  array labels = tx::astype(tx::slice(lab, {0}, {n}), tx::int32);
-  tx::eval(images, labels);
-  return {images, labels, n};
-}
 
 /// conv3x3(16) - relu - maxpool2 - conv3x3(32) - relu - maxpool2 - fc128 - relu - fc10, on
 /// (N, 28, 28, 1) images (channels last, as every Tandem/MLX convolution). Weights start
@@ -102,19 +73,10 @@ array accuracy(const array& logits, const array& labels) {
       tx::astype(tx::equal(tx::argmax(logits, 1), tx::astype(labels, tx::uint32)), tx::float32));
 }
 
-void progress(int epoch, int epochs, int done, int total, double loss, double acc, double rate) {
-  const int width = 30;
-  int filled = total ? width * done / total : width;
-  std::printf("\repoch %d/%d [%s%s] %5d/%d  loss %.4f  acc %.3f  %6.0f samples/s", epoch, epochs,
-              std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), done,
-              total, loss, acc, rate);
-  std::fflush(stdout);
-}
-
 }  // namespace
 
 static int run(int argc, char** argv) {
-  std::string data_dir = "/usr/share/datasets/fashion-mnist", save_path;
+  std::string data_dir = fashion_mnist::kDefaultDir, save_path;
   int epochs = 4, batch = 64, limit = 0;
   float lr = 1e-3f;
   uint64_t seed = 0;
@@ -133,8 +95,8 @@ static int run(int argc, char** argv) {
     throw std::invalid_argument("--epochs and --batch must be positive and --limit non-negative");
 
   std::cout << "Tandem " << tx::version() << " on " << tx::default_device() << "\n";
-  Dataset train = load(data_dir, "train", limit);
-  Dataset test = load(data_dir, "t10k", 0);
+  fashion_mnist::Dataset train = fashion_mnist::load(data_dir, "train", limit);
+  fashion_mnist::Dataset test = fashion_mnist::load(data_dir, "t10k");
   if (batch > train.n)
     throw std::invalid_argument("--batch " + std::to_string(batch) + " is larger than the " +
                                 std::to_string(train.n) + " training images");
@@ -178,7 +140,8 @@ static int run(int argc, char** argv) {
       acc_sum += outs[1].item<float>() * batch;
       if (step % 10 == 0 || start + 2 * batch > train.n) {
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        progress(epoch, epochs, seen, train.n, loss_sum / seen, acc_sum / seen, seen / secs);
+        fashion_mnist::progress(epoch, epochs, seen, train.n, loss_sum / seen, acc_sum / seen,
+                                seen / secs);
       }
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -16,38 +16,11 @@
 #include <string>
 
 #include "cli.h"
+#include "fashion_mnist.h"
 
 namespace tx = tandem;
 
 namespace {
-
-struct Dataset {
-  tx::array images;  // (N, 784) float32 in [0, 1]
-  tx::array labels;  // (N,) int32
-  int n;
-};
-
-Dataset load(const std::string& dir, const std::string& prefix) {
-  auto find = [&](const std::string& name) {
-    for (std::string ext : {".gz", ""}) {
-      std::string p = dir + "/" + prefix + name + ext;
-      if (FILE* f = std::fopen(p.c_str(), "rb")) {
-        std::fclose(f);
-        return p;
-      }
-    }
-    throw std::runtime_error("Fashion-MNIST file " + prefix + name + " not found in " + dir +
-                             " (install the Debian package dataset-fashion-mnist).");
-  };
-  tx::array img = tx::data::load_idx(find("-images-idx3-ubyte"));  // (N, 28, 28) uint8
-  tx::array lab = tx::data::load_idx(find("-labels-idx1-ubyte"));  // (N,) uint8
-  int n = img.shape(0);
-  int pixels = img.shape(1) * img.shape(2);
-  tx::array images = tx::astype(tx::reshape(img, {n, pixels}), tx::float32) / 255.0f;
-  tx::array labels = tx::astype(lab, tx::int32);
-  tx::eval(images, labels);
-  return {images, labels, n};
-}
 
 // Glorot-uniform initial weights from a seeded host generator.
 tx::array init_weight(int fan_in, int fan_out, std::mt19937& rng) {
@@ -74,19 +47,10 @@ tx::array forward(const Model& m, const tx::array& x, tx::array* hidden) {
   return tx::matmul(h, m.w2) + m.b2;
 }
 
-void progress(int epoch, int epochs, int done, int total, double loss, double acc, double rate) {
-  int width = 30;
-  int filled = total ? width * done / total : width;
-  std::printf("\repoch %d/%d [%s%s] %5d/%d  loss %.4f  acc %.3f  %8.0f samples/s", epoch, epochs,
-              std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), done,
-              total, loss, acc, rate);
-  std::fflush(stdout);
-}
-
 }  // namespace
 
 static int run(int argc, char** argv) {
-  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string data_dir = fashion_mnist::kDefaultDir;
   int epochs = 5, batch = 128;
   cli::Parser args("tandem_train_mlp",
                    "Train an MLP with hand-written gradients on Fashion-MNIST.");
@@ -97,8 +61,14 @@ static int run(int argc, char** argv) {
   if (auto code = args.parse(argc, argv)) return *code;
   if (epochs < 1 || batch < 1) throw std::invalid_argument("--epochs and --batch must be positive");
   std::cout << "Tandem " << tx::version() << " on " << tx::default_device() << "\n";
-  Dataset train = load(data_dir, "train");
-  Dataset test = load(data_dir, "t10k");
+  // Flat (N, 784) images for the MLP.
+  auto flat = [](fashion_mnist::Dataset d) {
+    d.images = tx::reshape(d.images, {d.n, 784});
+    tx::eval(d.images);
+    return d;
+  };
+  fashion_mnist::Dataset train = flat(fashion_mnist::load(data_dir, "train"));
+  fashion_mnist::Dataset test = flat(fashion_mnist::load(data_dir, "t10k"));
   std::cout << "Fashion-MNIST: " << train.n << " training and " << test.n << " test images\n";
 
   std::mt19937 rng(0);
@@ -161,7 +131,8 @@ static int run(int argc, char** argv) {
       correct += acc.item<float>() * batch;
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if ((start / batch) % 20 == 0 || start + 2 * batch > train.n) {
-        progress(epoch, epochs, seen, train.n, loss_sum / seen, correct / seen, seen / secs);
+        fashion_mnist::progress(epoch, epochs, seen, train.n, loss_sum / seen, correct / seen,
+                                seen / secs);
       }
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
