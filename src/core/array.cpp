@@ -88,9 +88,7 @@ array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,
   auto node = std::make_shared<Node>();
   node->primitive = std::move(primitive);
   node->inputs = std::move(inputs);
-  node->outputs.push_back(desc_);
-  node->shapes.push_back(desc_->shape);
-  node->dtypes.push_back(dtype);
+  // A single output needs no record in the node (see Node::outputs).
   desc_->node = std::move(node);
 }
 
@@ -175,7 +173,7 @@ std::vector<array>& array::inputs() {
 std::vector<array> node_outputs(const array& a) {
   std::vector<array> outs;
   auto& node = a.desc_->node;
-  if (!node) return {a};
+  if (!node || node->outputs.empty()) return {a};
   for (size_t i = 0; i < node->outputs.size(); ++i) {
     if (auto d = node->outputs[i].lock()) {
       outs.push_back(array(std::move(d)));
@@ -196,7 +194,7 @@ std::vector<array> array::outputs() const {
 }
 
 std::vector<array> array::siblings() const {
-  if (!desc_->node || desc_->node->outputs.size() == 1) return {};
+  if (!desc_->node || desc_->node->num_outputs() == 1) return {};
   std::vector<array> out;
   for (auto& o : node_outputs(*this)) {
     if (o.id() != id()) out.push_back(o);
@@ -216,7 +214,15 @@ void array::set_data(allocator::Buffer buffer, std::function<void(allocator::Buf
   desc_->data = std::make_shared<Data>(buffer, std::move(deleter));
   desc_->offset = 0;
   desc_->data_size = size();
-  desc_->strides = row_major_strides(desc_->shape);
+  // Row-major strides written in place: the descriptor's vector already has ndim() entries.
+  const auto& shape = desc_->shape;
+  auto& st = desc_->strides;
+  st.resize(shape.size());
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    st[i] = stride;
+    stride *= std::max<int64_t>(shape[i], 1);
+  }
   bool c = true;
   bool col = ndim() <= 1 || size() <= 1;
   desc_->flags = Flags{c, c, col};
