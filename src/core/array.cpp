@@ -5,6 +5,7 @@
 
 #include "core/backend_hooks.h"
 #include "core/node.h"
+#include "core/pool.h"
 #include "tandem/transforms.h"
 #include "tandem/utils.h"
 
@@ -84,8 +85,9 @@ array::array(allocator::Buffer buffer, Shape shape, Dtype dtype,
 
 array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,
              std::vector<array> inputs)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
-  auto node = std::make_shared<Node>();
+    : desc_(std::allocate_shared<ArrayDesc>(detail::PoolAllocator<ArrayDesc>{}, std::move(shape),
+                                            dtype)) {
+  auto node = std::allocate_shared<Node>(detail::PoolAllocator<Node>{});
   node->primitive = std::move(primitive);
   node->inputs = std::move(inputs);
   // A single output needs no record in the node (see Node::outputs).
@@ -95,17 +97,18 @@ array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,
 std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                       const std::shared_ptr<Primitive>& primitive,
                                       const std::vector<array>& inputs) {
-  auto node = std::make_shared<Node>();
+  auto node = std::allocate_shared<Node>(detail::PoolAllocator<Node>{});
   node->primitive = primitive;
   node->inputs = inputs;
+  node->outputs.reserve(shapes.size());
   std::vector<array> outs;
+  outs.reserve(shapes.size());
   for (size_t i = 0; i < shapes.size(); ++i) {
-    auto d = std::make_shared<ArrayDesc>(shapes[i], dtypes[i]);
+    auto d =
+        std::allocate_shared<ArrayDesc>(detail::PoolAllocator<ArrayDesc>{}, shapes[i], dtypes[i]);
     d->position = static_cast<uint32_t>(i);
     d->node = node;
-    node->outputs.push_back(d);
-    node->shapes.push_back(std::move(shapes[i]));
-    node->dtypes.push_back(dtypes[i]);
+    node->outputs.push_back({d, std::move(shapes[i]), dtypes[i]});
     outs.push_back(array(std::move(d)));
   }
   return outs;
@@ -175,14 +178,14 @@ std::vector<array> node_outputs(const array& a) {
   auto& node = a.desc_->node;
   if (!node || node->outputs.empty()) return {a};
   for (size_t i = 0; i < node->outputs.size(); ++i) {
-    if (auto d = node->outputs[i].lock()) {
+    if (auto d = node->outputs[i].desc.lock()) {
       outs.push_back(array(std::move(d)));
     } else {
       // The user dropped this sibling: give the kernel somewhere to write.
-      auto t = std::make_shared<array::ArrayDesc>(node->shapes[i], node->dtypes[i]);
+      auto t = std::make_shared<array::ArrayDesc>(node->outputs[i].shape, node->outputs[i].dtype);
       t->position = static_cast<uint32_t>(i);
       t->node = node;
-      node->outputs[i] = t;
+      node->outputs[i].desc = t;
       outs.push_back(array(std::move(t)));
     }
   }

@@ -109,7 +109,8 @@ void run_node(array& a, std::vector<array>& outputs) {
   if (!err) {
     try {
       if (prim->device() == Device::cpu) {
-        for (auto& in : inputs) gpu::prepare_host(in);  // inputs a GPU wrote move here first
+        for (auto& in : inputs)
+          gpu::prepare_host(in);  // inputs a GPU wrote move here first
         prim->eval_cpu(inputs, outputs);
       } else {
         prim->eval_gpu(inputs, outputs);
