@@ -214,7 +214,8 @@ size_t array::buffer_size() const {
 }
 
 void array::set_data(allocator::Buffer buffer, std::function<void(allocator::Buffer)> deleter) {
-  desc_->data = std::make_shared<Data>(buffer, std::move(deleter));
+  desc_->data =
+      std::allocate_shared<Data>(detail::PoolAllocator<Data>{}, buffer, std::move(deleter));
   desc_->offset = 0;
   desc_->data_size = size();
   // Row-major strides written in place: the descriptor's vector already has ndim() entries.
@@ -240,7 +241,8 @@ void array::set_data(allocator::Buffer buffer, std::function<void(allocator::Buf
 
 void array::set_data(allocator::Buffer buffer, size_t data_size, Strides strides, Flags flags,
                      std::function<void(allocator::Buffer)> deleter) {
-  desc_->data = std::make_shared<Data>(buffer, std::move(deleter));
+  desc_->data =
+      std::allocate_shared<Data>(detail::PoolAllocator<Data>{}, buffer, std::move(deleter));
   desc_->offset = 0;
   desc_->data_size = data_size;
   desc_->strides = std::move(strides);
