@@ -1,5 +1,7 @@
 // Copyright © 2026 Tandem authors.
 // The array: constructors, metadata, reading values, evaluation, graph lifetime, errors.
+#include <cmath>
+#include <thread>
 #include <utility>
 
 #include "harness.h"
@@ -314,6 +316,47 @@ TEST(ArrayEval, DiamondGraphComputesSharedNodeOnce) {
                      {std::exp(1.0) * std::exp(1.0) + std::exp(1.0),
                       std::exp(2.0) * std::exp(2.0) + std::exp(2.0)},
                      Shape{2});
+}
+
+TEST(ArrayEval, MultiOutputSiblingsSharedAndDropped) {
+  std::vector<float> v(128);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = std::sin(0.1f * static_cast<float>(i));
+  array w(v, {2, 64});
+  // quantize has one node with three outputs.
+  auto q = quantize(w, 64, 4);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q[0].siblings().size(), 2u);
+  EXPECT_EQ(q[2].outputs()[2].id(), q[2].id());
+  EXPECT_EQ(q[1].outputs()[0].id(), q[0].id());
+  array deq = dequantize(q[0], q[1], q[2], 64, 4);
+  std::vector<float> full = deq.to_vector<float>();
+  // Dropped siblings: the kept output still evaluates (the kernel gets temporaries) and agrees.
+  array scales = quantize(w, 64, 4)[1];
+  EXPECT_EQ(scales.to_vector<float>(), q[1].to_vector<float>());
+  // Single-output arrays have no siblings and are their own only output.
+  array c = w + w;
+  EXPECT_TRUE(c.siblings().empty());
+  ASSERT_EQ(c.outputs().size(), 1u);
+  EXPECT_EQ(c.outputs()[0].id(), c.id());
+  EXPECT_EQ(full.size(), 128u);
+}
+
+TEST(ArrayEval, GraphsBuiltAndFreedOnOtherThreads) {
+  // Graph objects come from per-thread caches: a graph built on one thread and evaluated or
+  // dropped on another must be safe.
+  array one(1.0f);
+  for (int round = 0; round < 3; ++round) {
+    array u(std::vector<float>(16, 0.0f), {16});
+    std::thread([&] {
+      for (int i = 0; i < 2000; ++i)
+        u = u + one;
+    }).join();
+    array dropped = u * 2.0f;
+    std::thread([&] { dropped = array(0.0f); }).join();
+    async_eval({u});
+    EXPECT_EQ(u.to_vector<float>(), std::vector<float>(16, 2000.0f));
+  }
 }
 
 TEST(ArrayEval, AsyncEval) {

@@ -5,6 +5,7 @@
 
 #include "core/backend_hooks.h"
 #include "core/node.h"
+#include "core/pool.h"
 #include "tandem/transforms.h"
 #include "tandem/utils.h"
 
@@ -84,30 +85,30 @@ array::array(allocator::Buffer buffer, Shape shape, Dtype dtype,
 
 array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,
              std::vector<array> inputs)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
-  auto node = std::make_shared<Node>();
+    : desc_(std::allocate_shared<ArrayDesc>(detail::PoolAllocator<ArrayDesc>{}, std::move(shape),
+                                            dtype)) {
+  auto node = std::allocate_shared<Node>(detail::PoolAllocator<Node>{});
   node->primitive = std::move(primitive);
   node->inputs = std::move(inputs);
-  node->outputs.push_back(desc_);
-  node->shapes.push_back(desc_->shape);
-  node->dtypes.push_back(dtype);
+  // A single output needs no record in the node (see Node::outputs).
   desc_->node = std::move(node);
 }
 
 std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                       const std::shared_ptr<Primitive>& primitive,
                                       const std::vector<array>& inputs) {
-  auto node = std::make_shared<Node>();
+  auto node = std::allocate_shared<Node>(detail::PoolAllocator<Node>{});
   node->primitive = primitive;
   node->inputs = inputs;
+  node->outputs.reserve(shapes.size());
   std::vector<array> outs;
+  outs.reserve(shapes.size());
   for (size_t i = 0; i < shapes.size(); ++i) {
-    auto d = std::make_shared<ArrayDesc>(shapes[i], dtypes[i]);
+    auto d =
+        std::allocate_shared<ArrayDesc>(detail::PoolAllocator<ArrayDesc>{}, shapes[i], dtypes[i]);
     d->position = static_cast<uint32_t>(i);
     d->node = node;
-    node->outputs.push_back(d);
-    node->shapes.push_back(std::move(shapes[i]));
-    node->dtypes.push_back(dtypes[i]);
+    node->outputs.push_back({d, std::move(shapes[i]), dtypes[i]});
     outs.push_back(array(std::move(d)));
   }
   return outs;
@@ -175,16 +176,16 @@ std::vector<array>& array::inputs() {
 std::vector<array> node_outputs(const array& a) {
   std::vector<array> outs;
   auto& node = a.desc_->node;
-  if (!node) return {a};
+  if (!node || node->outputs.empty()) return {a};
   for (size_t i = 0; i < node->outputs.size(); ++i) {
-    if (auto d = node->outputs[i].lock()) {
+    if (auto d = node->outputs[i].desc.lock()) {
       outs.push_back(array(std::move(d)));
     } else {
       // The user dropped this sibling: give the kernel somewhere to write.
-      auto t = std::make_shared<array::ArrayDesc>(node->shapes[i], node->dtypes[i]);
+      auto t = std::make_shared<array::ArrayDesc>(node->outputs[i].shape, node->outputs[i].dtype);
       t->position = static_cast<uint32_t>(i);
       t->node = node;
-      node->outputs[i] = t;
+      node->outputs[i].desc = t;
       outs.push_back(array(std::move(t)));
     }
   }
@@ -196,7 +197,7 @@ std::vector<array> array::outputs() const {
 }
 
 std::vector<array> array::siblings() const {
-  if (!desc_->node || desc_->node->outputs.size() == 1) return {};
+  if (!desc_->node || desc_->node->num_outputs() == 1) return {};
   std::vector<array> out;
   for (auto& o : node_outputs(*this)) {
     if (o.id() != id()) out.push_back(o);
@@ -213,10 +214,19 @@ size_t array::buffer_size() const {
 }
 
 void array::set_data(allocator::Buffer buffer, std::function<void(allocator::Buffer)> deleter) {
-  desc_->data = std::make_shared<Data>(buffer, std::move(deleter));
+  desc_->data =
+      std::allocate_shared<Data>(detail::PoolAllocator<Data>{}, buffer, std::move(deleter));
   desc_->offset = 0;
   desc_->data_size = size();
-  desc_->strides = row_major_strides(desc_->shape);
+  // Row-major strides written in place: the descriptor's vector already has ndim() entries.
+  const auto& shape = desc_->shape;
+  auto& st = desc_->strides;
+  st.resize(shape.size());
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    st[i] = stride;
+    stride *= std::max<int64_t>(shape[i], 1);
+  }
   bool c = true;
   bool col = ndim() <= 1 || size() <= 1;
   desc_->flags = Flags{c, c, col};
@@ -231,7 +241,8 @@ void array::set_data(allocator::Buffer buffer, std::function<void(allocator::Buf
 
 void array::set_data(allocator::Buffer buffer, size_t data_size, Strides strides, Flags flags,
                      std::function<void(allocator::Buffer)> deleter) {
-  desc_->data = std::make_shared<Data>(buffer, std::move(deleter));
+  desc_->data =
+      std::allocate_shared<Data>(detail::PoolAllocator<Data>{}, buffer, std::move(deleter));
   desc_->offset = 0;
   desc_->data_size = data_size;
   desc_->strides = std::move(strides);

@@ -1,4 +1,6 @@
 // Copyright © 2026 Tandem authors.
+#include <array>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -88,6 +90,28 @@ struct StreamRegistry {
     if (gpu_default.size() <= static_cast<size_t>(d.index)) gpu_default.resize(d.index + 1, -1);
     return gpu_default[d.index];
   }
+
+  // Every op asks for its default stream: a lock-free copy of the default slots (CPU, then the
+  // first GPUs), written under `mu` whenever a slot changes. -1: take the locked path.
+  static constexpr int kFastSlots = 17;
+  std::array<std::atomic<int>, kFastSlots> fast;
+  StreamRegistry() {
+    for (auto& f : fast)
+      f.store(-1, std::memory_order_relaxed);
+  }
+  static int fast_index(Device d) {
+    if (d.type == Device::cpu) return d.index == 0 ? 0 : -1;
+    return d.index >= 0 && d.index + 1 < kFastSlots ? d.index + 1 : -1;
+  }
+  // Call with `mu` held after slot `default_slot(d)` changed.
+  void publish(Device d) {
+    int f = fast_index(d);
+    if (f < 0) return;
+    int slot = default_slot(d);
+    bool ok = slot >= 0 && static_cast<size_t>(slot) < streams.size() &&
+              streams[slot].device == d;  // the fast path returns Stream(slot, d)
+    fast[f].store(ok ? slot : -1, std::memory_order_release);
+  }
 };
 
 StreamRegistry& registry() {
@@ -114,10 +138,16 @@ void set_default_device(const Device& d) {
 Stream default_stream(Device d) {
   check_device(d, "default_stream");
   auto& r = registry();
+  int f = StreamRegistry::fast_index(d);
+  if (f >= 0) {
+    int slot = r.fast[f].load(std::memory_order_acquire);
+    if (slot >= 0) return Stream(slot, d);
+  }
   std::lock_guard<std::mutex> lk(r.mu);
   int& slot = r.default_slot(d);
   if (slot < 0) slot = r.make(d).index;
-  return r.streams[slot];
+  r.publish(d);
+  return r.streams[r.default_slot(d)];
 }
 
 void set_default_stream(Stream s) {
@@ -125,6 +155,7 @@ void set_default_stream(Stream s) {
   auto& r = registry();
   std::lock_guard<std::mutex> lk(r.mu);
   r.default_slot(s.device) = s.index;
+  r.publish(s.device);
 }
 
 Stream new_stream(Device d) {

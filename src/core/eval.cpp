@@ -1,9 +1,11 @@
 // Copyright © 2026 Tandem authors.
 // The scheduler (DESIGN §5): topological order of the unevaluated subgraph, then each node runs on
 // its stream's device. Traversal is iterative so graphs of any depth are safe.
+#include <atomic>
+#include <cstdint>
 #include <future>
 #include <mutex>
-#include <unordered_set>
+#include <vector>
 
 #include "core/backend_hooks.h"
 #include "core/node.h"
@@ -39,17 +41,27 @@ bool needs_eval(const array& a) {
   return a.status() != array::Status::available && a.has_primitive();
 }
 
+// Each traversal takes a fresh number and marks the nodes it reaches with it (Node::visit_mark),
+// so visiting costs no set lookups or allocations. Starts at 1: new nodes carry 0.
+std::atomic<uint64_t> g_traversal{0};
+
 // Depth-first post-order over unevaluated nodes; each node (shared by siblings) appears once.
 std::vector<array> build_tape(const std::vector<array>& outputs) {
+  const uint64_t mark = g_traversal.fetch_add(1, std::memory_order_relaxed) + 1;
+  auto first_visit = [mark](const array& a) {
+    array::Node* n = array::Node::of(a);
+    if (n->visit_mark == mark) return false;
+    n->visit_mark = mark;
+    return true;
+  };
   std::vector<array> tape;
-  std::unordered_set<const Primitive*> visited;
   struct Frame {
     array a;
     size_t next;
   };
   std::vector<Frame> stack;
   for (auto& out : outputs) {
-    if (!needs_eval(out) || !visited.insert(&out.primitive()).second) continue;
+    if (!needs_eval(out) || !first_visit(out)) continue;
     stack.push_back({out, 0});
     while (!stack.empty()) {
       size_t i = stack.back().next;
@@ -57,7 +69,7 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
       if (i < ins.size()) {
         stack.back().next++;
         const array& in = ins[i];
-        if (needs_eval(in) && visited.insert(&in.primitive()).second) {
+        if (needs_eval(in) && first_visit(in)) {
           array copy = in;  // `ins` may move when the stack grows
           stack.push_back({std::move(copy), 0});
         }
@@ -70,14 +82,23 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   return tape;
 }
 
-void run_node(array& a) {
-  auto prim = a.primitive_ptr();
+// Runs the node of `a`. `outputs` is scratch space reused from node to node (one allocation per
+// evaluation rather than per node).
+void run_node(array& a, std::vector<array>& outputs) {
+  // `a` holds the node, and so the primitive, until its outputs are detached below.
+  array::Node* node = array::Node::of(a);
+  Primitive* prim = node ? node->primitive.get() : nullptr;
   if (!prim) {
     throw std::invalid_argument(
         "[eval] Cannot evaluate an array traced by vmap inside the vmapped function.");
   }
-  std::vector<array> outputs = node_outputs(a);
-  const std::vector<array>& inputs = a.inputs();
+  outputs.clear();
+  if (node->outputs.empty()) {
+    outputs.push_back(a);  // single output: `a` itself
+  } else {
+    outputs = node_outputs(a);
+  }
+  const std::vector<array>& inputs = node->inputs;
   std::exception_ptr err;
   for (auto& in : inputs) {
     if (in.error()) {
@@ -88,7 +109,8 @@ void run_node(array& a) {
   if (!err) {
     try {
       if (prim->device() == Device::cpu) {
-        for (auto& in : inputs) gpu::prepare_host(in);  // inputs a GPU wrote move here first
+        for (auto& in : inputs)
+          gpu::prepare_host(in);  // inputs a GPU wrote move here first
         prim->eval_cpu(inputs, outputs);
       } else {
         prim->eval_gpu(inputs, outputs);
@@ -106,13 +128,15 @@ void run_node(array& a) {
     for (auto& o : outputs)
       o.detach();
   }
+  outputs.clear();
 }
 
 void eval_impl(std::vector<array> outputs) {
   std::vector<array> tape = build_tape(outputs);
+  std::vector<array> scratch;
   for (auto& a : tape) {
     array node = std::move(a);  // release the tape's reference as soon as the node has run
-    run_node(node);
+    run_node(node, scratch);
   }
 }
 

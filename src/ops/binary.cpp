@@ -50,7 +50,7 @@ array binary(const array& a, const array& b, BinaryOp op, Dtype compute, Dtype o
   }
   array x = broadcast_to(astype(a, compute, s), shape, s);
   array y = broadcast_to(astype(b, compute, s), shape, s);
-  return detail::make<Binary>(shape, out_type, {x, y}, to_stream(s), op);
+  return detail::make<Binary>(std::move(shape), out_type, {x, y}, to_stream(s), op);
 }
 
 void reject(bool bad, const char* op, const array& a, const array& b, const char* what) {

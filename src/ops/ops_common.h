@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/pool.h"
 #include "primitives/primitives.h"
 #include "tandem/ops.h"
 #include "tandem/utils.h"
@@ -35,7 +36,9 @@ Shape normalize_slice(const Shape& shape, Shape& start, Shape& stop, const Shape
 /// A lazy array computed by a single-output primitive.
 template <typename P, typename... Args>
 array make(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, Args&&... args) {
-  return array(std::move(shape), dtype, std::make_shared<P>(s, std::forward<Args>(args)...),
+  // Primitives come from the graph's small-object pool (core/pool.h), as nodes do.
+  return array(std::move(shape), dtype,
+               std::allocate_shared<P>(PoolAllocator<P>{}, s, std::forward<Args>(args)...),
                std::move(inputs));
 }
 

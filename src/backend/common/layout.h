@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <vector>
 
 #include "tandem/array.h"
 
@@ -29,14 +30,22 @@ inline array::Flags flags_of(const Shape& shape, const Strides& strides, size_t&
   // Dense in some order: sorting the non-trivial dims by stride gives a row-major layout.
   bool dense = row || col;
   if (!dense && size > 0) {
-    std::vector<int> idx;
-    for (size_t i = 0; i < shape.size(); ++i) {
-      if (shape[i] != 1) idx.push_back(static_cast<int>(i));
+    // Dimension indices on the stack for the usual ranks (views are made per op: no heap).
+    int small[16];
+    std::vector<int> big;
+    int* idx = small;
+    if (shape.size() > 16) {
+      big.resize(shape.size());
+      idx = big.data();
     }
-    std::sort(idx.begin(), idx.end(), [&](int a, int b) { return strides[a] > strides[b]; });
+    int m = 0;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] != 1) idx[m++] = static_cast<int>(i);
+    }
+    std::sort(idx, idx + m, [&](int a, int b) { return strides[a] > strides[b]; });
     dense = true;
     int64_t e = 1;
-    for (int k = static_cast<int>(idx.size()) - 1; k >= 0; --k) {
+    for (int k = m - 1; k >= 0; --k) {
       if (strides[idx[k]] != e) {
         dense = false;
         break;
