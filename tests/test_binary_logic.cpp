@@ -515,3 +515,10 @@ TEST(Operators, FloatAndMixedScalars) {
   EXPECT_THROW_MSG(f << 1, std::invalid_argument, "[left_shift]");
   EXPECT_THROW_MSG(f | 1, std::invalid_argument, "[bitwise_or]");
 }
+
+DEVICE_TEST(Clip, DefaultBoundsAreAbsent) {
+  // MLX gives both bounds the default std::nullopt.
+  array a = array({-5, 0, 5, 10});
+  EXPECT_ARRAY_EQ(clip(a, array(2)), std::vector<int>{2, 2, 5, 10}, Shape{4}, int32);
+  EXPECT_THROW_MSG(clip(a), std::invalid_argument, "[clip]");
+}

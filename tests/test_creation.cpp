@@ -354,3 +354,52 @@ DEVICE_TEST(Meshgrid, NdInputsAreFlattenedAndErrors) {
   EXPECT_THROW_MSG(meshgrid({m}, false, "ab", device), E,
                    "[meshgrid] indexing must be 'xy' or 'ij'; got 'ab'.");
 }
+
+// ============================== MLX API additions ==============================
+
+DEVICE_TEST(Full, LikeWithDtypeAndScalars) {
+  array a = transpose(array({1, 2, 3, 4, 5, 6}, {2, 3}), device);  // (3, 2) int32 view
+  EXPECT_ARRAY_CLOSE(full_like(a, array(2.7f), float32, device), D(6, 2.7), Shape{3, 2});
+  EXPECT_EQ(full_like(a, array(2.7f), float32, device).dtype(), float32);
+  // Scalar forms: a's dtype by default, else the given one.
+  EXPECT_ARRAY_EQ(full_like(a, 5, device), std::vector<int32_t>(6, 5), Shape{3, 2}, int32);
+  EXPECT_ARRAY_EQ(full_like(a, 2.5, float16, device), std::vector<float16_t>(6, float16_t(2.5f)),
+                  Shape{3, 2}, float16);
+  EXPECT_ARRAY_EQ(full_like(a, array({7, 8}), int64, device),
+                  std::vector<int64_t>{7, 8, 7, 8, 7, 8}, Shape{3, 2}, int64);
+  EXPECT_THROW_MSG(full_like(a, array({1, 2, 3}), float32, device), E, "[");
+}
+
+DEVICE_TEST(Windows, HandComputedValues) {
+  EXPECT_ARRAY_CLOSE(hanning(5, device), D{0, 0.5, 1, 0.5, 0}, Shape{5}, 1e-6, 1e-6);
+  EXPECT_ARRAY_CLOSE(hamming(5, device), D{0.08, 0.54, 1, 0.54, 0.08}, Shape{5}, 1e-6, 1e-6);
+  EXPECT_ARRAY_CLOSE(hamming(4, device), D{0.08, 0.77, 0.77, 0.08}, Shape{4}, 1e-6, 1e-6);
+  EXPECT_ARRAY_CLOSE(bartlett(5, device), D{0, 0.5, 1, 0.5, 0}, Shape{5}, 1e-6, 1e-6);
+  EXPECT_ARRAY_CLOSE(bartlett(4, device), D{0, 2.0 / 3, 2.0 / 3, 0}, Shape{4}, 1e-6, 1e-6);
+  EXPECT_ARRAY_CLOSE(blackman(5, device), D{0, 0.34, 1, 0.34, 0}, Shape{5}, 1e-6, 1e-6);
+  for (auto w :
+       {hanning(3, device), hamming(3, device), bartlett(3, device), blackman(3, device)}) {
+    EXPECT_EQ(w.dtype(), float32);
+  }
+  // NumPy's edge cases: one point is [1], fewer gives an empty window (no error).
+  for (auto f : {hanning, hamming, bartlett, blackman}) {
+    EXPECT_ARRAY_EQ(f(1, device), std::vector<float>{1}, Shape{1}, float32);
+    EXPECT_ARRAY_EQ(f(0, device), std::vector<float>{}, Shape{0}, float32);
+    EXPECT_ARRAY_EQ(f(-3, device), std::vector<float>{}, Shape{0}, float32);
+  }
+}
+
+DEVICE_TEST(NumberOfElements, ValuesAndErrors) {
+  array a = zeros({2, 3, 4}, float16, device);
+  EXPECT_ARRAY_EQ(number_of_elements(a, {0, 2}, false, int32, device), std::vector<int32_t>{8},
+                  Shape{}, int32);
+  EXPECT_ARRAY_EQ(number_of_elements(a, {-1}, false), std::vector<int32_t>{4}, Shape{}, int32);
+  EXPECT_ARRAY_EQ(number_of_elements(a, {}, false, int32, device), std::vector<int32_t>{1},
+                  Shape{});
+  EXPECT_ARRAY_EQ(number_of_elements(a, {0, 1, 2}, true, float32, device),
+                  std::vector<float>{1.0f / 24}, Shape{}, float32);
+  EXPECT_THROW_MSG(number_of_elements(a, {3}, false, int32, device), E, "[number_of_elements]");
+  EXPECT_THROW_MSG(number_of_elements(a, {0, -3}, false, int32, device), E, "[number_of_elements]");
+  EXPECT_THROW_MSG(number_of_elements(zeros({0, 2}), {0}, true, float32, device), E,
+                   "[number_of_elements]");
+}

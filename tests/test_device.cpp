@@ -158,3 +158,45 @@ DEVICE_TEST(Harness, DeviceArgumentReachesOps) {
   EXPECT_EQ(a.item<float>(), 2.0f);
   EXPECT_MATCHES_CPU([](Device d) { return exp(array({0.0f, 1.0f}), d); });
 }
+
+// ============================== MLX API additions ==============================
+
+TEST(Device, CompareWithTypeAndOrder) {
+  Device c(Device::cpu), g0(Device::gpu, 0), g1(Device::gpu, 1);
+  EXPECT_TRUE(c == Device::cpu);
+  EXPECT_FALSE(g0 == Device::cpu);
+  EXPECT_TRUE(g1 == Device::gpu);
+  EXPECT_TRUE(c < g0);
+  EXPECT_TRUE(g0 < g1);
+  EXPECT_FALSE(g0 < g0);
+  EXPECT_FALSE(g1 < c);
+}
+
+TEST(Stream, GetStreamAndToStreamWithDefault) {
+  Stream s = new_stream(Device(Device::cpu));
+  EXPECT_EQ(get_stream(s.index), s);
+  EXPECT_EQ(get_stream(s.index).device, Device(Device::cpu));
+  EXPECT_THROW_MSG(get_stream(-1), std::invalid_argument, "[get_stream]");
+  EXPECT_THROW_MSG(get_stream(1 << 30), std::invalid_argument, "[get_stream]");
+  EXPECT_EQ(to_stream({}, Device(Device::cpu)), default_stream(Device(Device::cpu)));
+  EXPECT_EQ(to_stream(s, Device(Device::cpu)), s);
+  EXPECT_EQ(to_stream(Device(Device::cpu), Device(Device::cpu)),
+            default_stream(Device(Device::cpu)));
+}
+
+TEST(Stream, StreamContextSetsAndRestores) {
+  Device before = default_device();
+  Stream before_stream = default_stream(before);
+  Stream cpu_default = default_stream(Device(Device::cpu));
+  Stream s = new_stream(Device(Device::cpu));
+  {
+    StreamContext ctx(s);
+    EXPECT_EQ(default_device(), Device(Device::cpu));
+    EXPECT_EQ(default_stream(Device(Device::cpu)), s);
+    EXPECT_EQ(to_stream({}), s);
+  }
+  EXPECT_EQ(default_device(), before);
+  EXPECT_EQ(default_stream(before), before_stream);
+  if (before != Device(Device::cpu)) set_default_stream(cpu_default);
+  EXPECT_THROW_MSG(StreamContext(std::monostate{}), std::invalid_argument, "[StreamContext]");
+}

@@ -217,3 +217,36 @@ TEST(HalfTypes, BFloat16RoundTrip) {
   EXPECT_TRUE(std::isinf(static_cast<float>(bfloat16_t(INFINITY))));
   EXPECT_EQ(bfloat16_t(1.0f).bits, 0x3f80);
 }
+
+TEST(Dtype, FinfoIinfo) {
+  EXPECT_EQ(finfo(float32).eps, std::numeric_limits<float>::epsilon());
+  EXPECT_EQ(finfo(float32).max, std::numeric_limits<float>::max());
+  EXPECT_EQ(finfo(float32).min, -static_cast<double>(std::numeric_limits<float>::max()));
+  EXPECT_EQ(finfo(float64).eps, std::numeric_limits<double>::epsilon());
+  EXPECT_EQ(finfo(float16).max, 65504.0);
+  EXPECT_EQ(finfo(float16).eps, 0.0009765625);
+  EXPECT_EQ(finfo(bfloat16).eps, 0.0078125);
+  EXPECT_EQ(finfo(bfloat16).max, 3.3895313892515355e38);
+  EXPECT_EQ(finfo(complex64).eps, std::numeric_limits<float>::epsilon());
+  EXPECT_EQ(finfo(float16).dtype, float16);
+  EXPECT_THROW_MSG((void)finfo(int32), std::invalid_argument, "[finfo]");
+  EXPECT_EQ(iinfo(int8).min, -128);
+  EXPECT_EQ(iinfo(int8).max, 127u);
+  EXPECT_EQ(iinfo(uint64).min, 0);
+  EXPECT_EQ(iinfo(uint64).max, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(iinfo(int64).min, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(iinfo(uint16).max, 65535u);
+  EXPECT_THROW_MSG((void)iinfo(float32), std::invalid_argument, "[iinfo]");
+  EXPECT_THROW_MSG((void)iinfo(bool_), std::invalid_argument, "[iinfo]");
+}
+
+TEST(Dtype, ResultTypeOfThreeAndNormalizeAxisIndex) {
+  EXPECT_EQ(result_type(array(1), array(1.f), array(true)), float32);
+  EXPECT_EQ(result_type(array(int8_t(1)), array(uint8_t(1)), array(true)), int16);
+  EXPECT_EQ(normalize_axis_index(-1, 3), 2);
+  EXPECT_EQ(normalize_axis_index(2, 3), 2);
+  EXPECT_EQ(normalize_axis_index(-3, 3), 0);
+  EXPECT_THROW_MSG(normalize_axis_index(3, 3, "[op]"), std::invalid_argument,
+                   "[op] Axis 3 is out of bounds for array with 3 dimensions.");
+  EXPECT_THROW_MSG(normalize_axis_index(-4, 3), std::invalid_argument, "Axis -4");
+}

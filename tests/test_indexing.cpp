@@ -739,3 +739,71 @@ TEST(IndexingVmap, ScatterAdd) {
   EXPECT_VMAP(g, (std::vector<array>{a, idx({0, 3}), j, tx::rand64({3, 2, 1, 1}, -1, 1, 58)}),
               {0, -1, 0, 0});
 }
+
+// ============================== dynamic slice / scatter_add_axis ==============================
+
+DEVICE_TEST(DynamicSlice, ValuesWrapAndClamp) {
+  array a = iota(12, {3, 4});
+  EXPECT_ARRAY_EQ(slice(a, array({1}), {0}, {2, 3}, device), std::vector<int>{4, 5, 6, 8, 9, 10},
+                  Shape{2, 3}, int32);
+  EXPECT_ARRAY_EQ(slice(a, array({1, 2}), {0, 1}, {1, 2}, device), std::vector<int>{6, 7},
+                  Shape{1, 2});
+  // Axes in any order; the start entries follow them.
+  EXPECT_ARRAY_EQ(slice(a, array({2, 1}), {1, 0}, {1, 2}, device), std::vector<int>{6, 7},
+                  Shape{1, 2});
+  // Negative starts count from the end, then clamp so that the slice fits.
+  EXPECT_ARRAY_EQ(slice(a, array({-1}), {1}, {3, 2}, device), std::vector<int>{2, 3, 6, 7, 10, 11},
+                  Shape{3, 2});
+  EXPECT_ARRAY_EQ(slice(a, array({5}, uint32), {0}, {2, 4}, device),
+                  std::vector<int>{4, 5, 6, 7, 8, 9, 10, 11}, Shape{2, 4});
+  EXPECT_ARRAY_EQ(slice(a, array({-9}, int64), {0}, {1, 1}, device), std::vector<int>{0},
+                  Shape{1, 1});
+  // Empty slices.
+  EXPECT_ARRAY_EQ(slice(a, array({1}), {0}, {0, 4}, device), std::vector<int>{}, Shape{0, 4});
+}
+
+DEVICE_TEST(DynamicSlice, Errors) {
+  array a = iota(12, {3, 4});
+  EXPECT_THROW_MSG(slice(a, array({1}), {0}, {2}, device), std::invalid_argument, "[slice]");
+  EXPECT_THROW_MSG(slice(a, array({1}), {0}, {4, 4}, device), std::invalid_argument, "[slice]");
+  EXPECT_THROW_MSG(slice(a, array({1.0f}), {0}, {1, 4}, device), std::invalid_argument, "[slice]");
+  EXPECT_THROW_MSG(slice(a, array({1, 2}), {0}, {1, 4}, device), std::invalid_argument, "[slice]");
+  EXPECT_THROW_MSG(slice(a, array(1), {0}, {1, 4}, device), std::invalid_argument, "[slice]");
+  EXPECT_THROW_MSG(slice(a, array({1, 2}), {0, -2}, {1, 4}, device), std::invalid_argument,
+                   "[slice]");
+  EXPECT_THROW_MSG(slice(a, array({1}), {2}, {1, 4}, device), std::invalid_argument, "[slice]");
+}
+
+TEST(DynamicSlice, Derivatives) {
+  array start = array({1, 0});
+  auto f = [start](const std::vector<array>& x) { return slice(x[0], start, {0, 1}, {2, 2}); };
+  EXPECT_DERIVATIVES(f, {tx::rand64({3, 3}, -1, 1, 7)});
+}
+
+DEVICE_TEST(ScatterAddAxis, AccumulatesRepeatedIndices) {
+  array idx = array({0, 0, 2, 1}, {2, 2});
+  array vals = array({1.f, 2.f, 3.f, 4.f}, {2, 2});
+  EXPECT_ARRAY_EQ(scatter_add_axis(zeros({2, 3}), idx, vals, 1, device),
+                  std::vector<float>{3, 0, 0, 0, 4, 3}, Shape{2, 3}, float32);
+  // Values broadcast to the indices' shape; negative axes and indices count from the end.
+  EXPECT_ARRAY_EQ(
+      scatter_add_axis(ones({2, 3}), array({0, 0, -1, 1}, {2, 2}), array(1.f), -1, device),
+      std::vector<float>{3, 1, 1, 1, 2, 2}, Shape{2, 3});
+  // Along axis 0, integer dtype kept.
+  EXPECT_ARRAY_EQ(scatter_add_axis(zeros({2, 2}, int32), array({1, 1}, {1, 2}),
+                                   array({5, 6}, {1, 2}), 0, device),
+                  std::vector<int>{0, 0, 5, 6}, Shape{2, 2}, int32);
+}
+
+DEVICE_TEST(ScatterAddAxis, Errors) {
+  EXPECT_THROW_MSG(scatter_add_axis(zeros({2, 3}), array({0, 1}), array(1.f), 1, device),
+                   std::invalid_argument, "[scatter_add_axis]");
+  EXPECT_THROW_MSG(scatter_add_axis(zeros({2, 3}), array({0, 1}, {1, 2}), array(1.f), 2, device),
+                   std::invalid_argument, "[scatter_add_axis]");
+}
+
+TEST(ScatterAddAxis, Derivatives) {
+  array idx = array({0, 0, 2, 1}, {2, 2});
+  auto f = [idx](const std::vector<array>& x) { return scatter_add_axis(x[0], idx, x[1], 1); };
+  EXPECT_DERIVATIVES(f, {tx::rand64({2, 3}, -1, 1, 3), tx::rand64({2, 2}, -1, 1, 4)});
+}

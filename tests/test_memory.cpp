@@ -133,3 +133,8 @@ TEST(Memory, FailedAllocationEmptiesCacheFirst) {
   // Before giving up, the allocator returned its cache to the system.
   EXPECT_EQ(get_cache_memory(), 0u);
 }
+
+TEST(Memory, WiredLimitIsRecorded) {
+  size_t prev = set_wired_limit(12345);
+  EXPECT_EQ(set_wired_limit(prev), 12345u);
+}

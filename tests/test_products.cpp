@@ -807,3 +807,42 @@ TEST_F(ProductTransforms, BlockMaskedMMVmap) {
   EXPECT_VMAP(f, (std::vector<array>{moveaxis(ab, 0, 2), bb, mob, moveaxis(mlb, 0, 1), mr}),
               {2, 0, 0, 1, -1});
 }
+
+// ============================== segmented_mm ==============================
+
+DEVICE_TEST(SegmentedMM, HandComputed) {
+  array a = array({1.f, 2.f, 3.f, 4.f}, {1, 4});
+  array b = array({1.f, 10.f, 100.f, 1000.f}, {4, 1});
+  array segs = array({0, 2, 2, 4, 1, 1, 0, 4}, {4, 2});
+  EXPECT_ARRAY_EQ(segmented_mm(a, b, segs, device), std::vector<float>{21, 4300, 0, 4321},
+                  Shape{4, 1, 1}, float32);
+  // Batched segments (2, 2, 2) -> (2, 2, M, N); uint32 segments.
+  array segs2 = array({0u, 1u, 1u, 4u, 3u, 4u, 0u, 0u}, {2, 2, 2});
+  EXPECT_ARRAY_EQ(segmented_mm(a, b, segs2, device), std::vector<float>{1, 4320, 4000, 0},
+                  Shape{2, 2, 1, 1});
+  // M = 2, N = 2.
+  array a2 = array({1.f, 2.f, 3.f, 4.f}, {2, 2});
+  array b2 = array({1.f, 0.f, 0.f, 1.f}, {2, 2});
+  EXPECT_ARRAY_EQ(segmented_mm(a2, b2, array({0, 1, 1, 2}, {2, 2}), device),
+                  std::vector<float>{1, 0, 3, 0, 0, 2, 0, 4}, Shape{2, 2, 2});
+}
+
+DEVICE_TEST(SegmentedMM, Errors) {
+  array a = ones({2, 3}), b = ones({3, 4}), segs = array({0, 3}, {1, 2});
+  EXPECT_THROW_MSG(segmented_mm(ones({1, 2, 3}), b, segs, device), std::invalid_argument,
+                   "[segmented_mm]");
+  EXPECT_THROW_MSG(segmented_mm(a, ones({4, 4}), segs, device), std::invalid_argument,
+                   "[segmented_mm]");
+  EXPECT_THROW_MSG(segmented_mm(a, b, array({0, 1, 3}, {1, 3}), device), std::invalid_argument,
+                   "[segmented_mm]");
+  EXPECT_THROW_MSG(segmented_mm(a, b, array({0.f, 3.f}, {1, 2}), device), std::invalid_argument,
+                   "[segmented_mm]");
+  EXPECT_THROW_MSG(segmented_mm(ones({2, 3}, int32), ones({3, 4}, int32), segs, device),
+                   std::invalid_argument, "[segmented_mm]");
+}
+
+TEST(SegmentedMM, Derivatives) {
+  array segs = array({0, 2, 1, 4, 3, 3}, {3, 2});
+  auto f = [segs](const std::vector<array>& x) { return segmented_mm(x[0], x[1], segs); };
+  EXPECT_DERIVATIVES(f, {tx::rand64({2, 4}, -1, 1, 1), tx::rand64({4, 3}, -1, 1, 2)});
+}

@@ -873,3 +873,112 @@ TEST_F(QuantTransforms, QuantizeDequantizeVmap) {
   q0 = squeeze(q0, 0);
   EXPECT_VMAP(fd, {q0, q[1], q[2]}, {-1, 0, 0});
 }
+
+// ============================== gather_qmm ==============================
+
+DEVICE_TEST(GatherQmm, MatchesGatherMmOnDequantizedWeights) {
+  array w = astype(reshape(arange(0, 3 * 4 * 64, float32), {3, 4, 64}), float32);
+  w = subtract(multiply(w, array(0.01f)), array(3.f));
+  auto q = quantize(w, 64, 4, device);
+  array wd = dequantize(q[0], q[1], q[2], 64, 4, device);  // (3, 4, 64)
+  array x = reshape(arange(0, 2 * 64, float32), {2, 1, 64});
+  x = multiply(x, array(0.001f));
+  array ri = array({2, 0});
+  array li = array({1, 0});
+  array got = gather_qmm(x, q[0], q[1], q[2], li, ri, true, 64, 4, "affine", false, device);
+  EXPECT_EQ(got.shape(), (Shape{2, 1, 4}));
+  array want = gather_mm(x, swapaxes(wd, -1, -2), li, ri, false, device);
+  EXPECT_TRUE(allclose(got, want, 1e-5, 1e-5).item<bool>());
+  // Row 0 of the result is x[1] @ W[2]^T, computed directly.
+  array row0 = matmul(take(x, 1, 0), swapaxes(take(wd, 2, 0), 0, 1), device);
+  EXPECT_TRUE(allclose(take(got, 0, 0), row0, 1e-5, 1e-5).item<bool>());
+  // transpose = false: W is (K, N) = (64, ...): quantize a (3, 64, 64) stack.
+  array w2 = reshape(slice(reshape(w, {-1}), {0}, {3 * 64 * 4}), {3, 4, 64});
+  array wt =
+      reshape(concatenate({w2, w2, w2, w2, w2, w2, w2, w2, w2, w2, w2, w2, w2, w2, w2, w2}, 1),
+              {3, 64, 64});
+  auto q2 = quantize(wt, 64, 8, device);
+  array wd2 = dequantize(q2[0], q2[1], q2[2], 64, 8, device);
+  array got2 =
+      gather_qmm(x, q2[0], q2[1], q2[2], std::nullopt, ri, false, 64, 8, "affine", false, device);
+  array want2 = gather_mm(x, wd2, std::nullopt, ri, false, device);
+  EXPECT_EQ(got2.shape(), want2.shape());
+  EXPECT_TRUE(allclose(got2, want2, 1e-4, 1e-4).item<bool>());
+  // Defaults: group_size 64, bits 4, no gathers is quantized_matmul.
+  array plain = gather_qmm(reshape(x, {2, 64}), q[0], q[1], q[2]);
+  EXPECT_EQ(plain.shape(), (Shape{3, 2, 4}));
+}
+
+DEVICE_TEST(GatherQmm, Errors) {
+  array w = reshape(arange(0, 4 * 64, float32), {4, 64});
+  auto q = quantize(w, 64, 4, device);
+  array x = ones({1, 64});
+  EXPECT_THROW_MSG(gather_qmm(x, q[0], q[1], std::nullopt, std::nullopt, std::nullopt, true, 64, 4,
+                              "affine", false, device),
+                   std::invalid_argument, "[gather_qmm]");
+  EXPECT_THROW_MSG(gather_qmm(x, q[0], q[1], q[2], std::nullopt, std::nullopt, true, 64, 4, "mxfp4",
+                              false, device),
+                   std::invalid_argument, "[gather_qmm]");
+  EXPECT_THROW_MSG(gather_qmm(ones({1, 64}, int32), q[0], q[1], q[2], std::nullopt, std::nullopt,
+                              true, 64, 4, "affine", false, device),
+                   std::invalid_argument, "[gather_qmm]");
+  EXPECT_THROW_MSG(gather_qmm(ones({1, 32}), q[0], q[1], q[2], std::nullopt, std::nullopt, true, 64,
+                              4, "affine", false, device),
+                   std::invalid_argument, "[gather_qmm]");
+}
+
+TEST(GatherQmm, DerivativeInX) {
+  array w = subtract(multiply(reshape(arange(0, 2 * 3 * 64, float32), {2, 3, 64}), array(0.01f)),
+                     array(2.f));
+  auto q = quantize(w, 64, 4);
+  array ri = array({1, 0, 1});
+  auto f = [q, ri](const std::vector<array>& x) {
+    return gather_qmm(x[0], q[0], q[1], q[2], std::nullopt, ri);  // float64 x: float64 result
+  };
+  EXPECT_TRUE(tx::check_grad(f, {tx::rand64({1, 64}, -1, 1, 5)}));
+}
+
+// ============================== MLX's optional / mode forms ==============================
+
+DEVICE_TEST(Quantize, MlxFormsMatchTheIntForms) {
+  array w =
+      subtract(multiply(reshape(arange(0, 2 * 64, float32), {2, 64}), array(0.05f)), array(3.f));
+  auto a = quantize(w, 64, 4, device);
+  auto b = quantize(w, std::nullopt, std::nullopt, "affine", std::nullopt, device);
+  ASSERT_EQ(b.size(), 3u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(values(a[i]), values(b[i]));
+  auto c = quantize(w);  // defaults 64 / 4
+  EXPECT_EQ(values(a[0]), values(c[0]));
+  array d1 = dequantize(a[0], a[1], a[2], 64, 4, device);
+  array d2 = dequantize(a[0], a[1], a[2], std::nullopt, std::nullopt, "affine", std::nullopt,
+                        std::nullopt, device);
+  EXPECT_EQ(values(d1), values(d2));
+  array d3 = dequantize(a[0], a[1], a[2], 64, 4, "affine", std::nullopt, float16, device);
+  EXPECT_EQ(d3.dtype(), float16);
+  EXPECT_TRUE(allclose(astype(d3, float32), d1, 1e-3, 1e-2).item<bool>());
+  array x = ones({3, 64});
+  array q1 = quantized_matmul(x, a[0], a[1], a[2], true, 64, 4, device);
+  array q2 = quantized_matmul(x, a[0], a[1], std::optional<array>(a[2]), true, std::nullopt,
+                              std::nullopt, "affine", device);
+  EXPECT_EQ(values(q1), values(q2));
+}
+
+DEVICE_TEST(Quantize, MlxFormsRejectOtherModes) {
+  array w = ones({2, 64});
+  auto a = quantize(w, 64, 4, device);
+  EXPECT_THROW_MSG(quantize(w, 32, 4, "mxfp4", std::nullopt, device), std::invalid_argument,
+                   "[quantize]");
+  EXPECT_THROW_MSG(quantize(w, 64, 4, "affine", array(1.f), device), std::invalid_argument,
+                   "[quantize]");
+  EXPECT_THROW_MSG(
+      dequantize(a[0], a[1], std::nullopt, 64, 4, "affine", std::nullopt, std::nullopt, device),
+      std::invalid_argument, "[dequantize]");
+  EXPECT_THROW_MSG(dequantize(a[0], a[1], a[2], 64, 4, "nvfp4", std::nullopt, std::nullopt, device),
+                   std::invalid_argument, "[dequantize]");
+  EXPECT_THROW_MSG(dequantize(a[0], a[1], a[2], 64, 4, "affine", std::nullopt, int32, device),
+                   std::invalid_argument, "[dequantize]");
+  EXPECT_THROW_MSG(
+      quantized_matmul(ones({1, 64}), a[0], a[1], std::nullopt, true, 64, 4, "affine", device),
+      std::invalid_argument, "[quantized_matmul]");
+}

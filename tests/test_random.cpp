@@ -512,3 +512,25 @@ DEVICE_TEST(RandomErrors, Messages) {
   EXPECT_THROW_MSG(random::categorical(zeros({3}), 0, -1, k, device), E,
                    "[categorical] num_samples must be non-negative.");
 }
+
+// ============================== MLX overloads ==============================
+
+DEVICE_TEST(Random, ScalarAndDefaultOverloads) {
+  array k = random::key(11);
+  EXPECT_EQ(values(random::bits({5}, k, device)), values(random::bits({5}, 4, k, device)));
+  EXPECT_EQ(random::bits({5}, k, device).dtype(), uint32);
+  EXPECT_EQ(values(random::uniform(-1.f, 2.f, {6}, float32, k, device)),
+            values(random::uniform(array(-1.f), array(2.f), {6}, float32, k, device)));
+  EXPECT_EQ(values(random::randint(0, 10, {6}, int32, k, device)),
+            values(random::randint(array(0), array(10), {6}, int32, k, device)));
+  EXPECT_EQ(values(random::bernoulli(0.3f, {8}, k, device)),
+            values(random::bernoulli(array(0.3f), {8}, k, device)));
+  EXPECT_EQ(values(random::bernoulli(0.3f, k, device)),
+            values(random::bernoulli(array(0.3f), k, device)));
+  EXPECT_EQ(values(random::laplace({6}, float16, k, device)),
+            values(random::laplace({6}, float16, 0.f, 1.f, k, device)));
+  EXPECT_EQ(values(random::laplace({6}, k, device)),
+            values(random::laplace({6}, float32, 0.f, 1.f, k, device)));
+  EXPECT_THROW_MSG(random::laplace({2}, int32, k, device), std::invalid_argument, "[laplace]");
+  EXPECT_THROW_MSG(random::bits({2}, 3, k, device), std::invalid_argument, "[bits]");
+}

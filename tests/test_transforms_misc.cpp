@@ -669,3 +669,34 @@ TEST_F(TransformsTraining, MlpFitsXorWithSgd) {
   EXPECT_LT(loss, 1e-2f);
   EXPECT_LT(secs, 10.0);
 }
+
+// ============================== depends ==============================
+
+TEST(Depends, OutputsEqualInputsAndEvaluateDependencies) {
+  array x = array({1.f, 2.f});
+  array y = array({3.f, 4.f});
+  array d = multiply(x, array(10.f));
+  auto out = depends({x, add(x, y)}, {d});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_FALSE(d.is_evaluated());
+  eval(out[1]);
+  EXPECT_TRUE(d.is_evaluated());
+  EXPECT_EQ(values(out[0]), (std::vector<double>{1, 2}));
+  EXPECT_EQ(values(out[1]), (std::vector<double>{4, 6}));
+  EXPECT_THROW_MSG(depends({}, {d}), std::invalid_argument, "[depends]");
+}
+
+TEST(Depends, GradientsFlowToInputsOnly) {
+  auto f = [](const std::vector<array>& a) {
+    return sum(square(depends({multiply(a[0], a[0])}, {a[1]})[0]));
+  };
+  array x = f64({1, -2}, {2}), y = f64({5, 6}, {2});
+  auto g = grad(f, std::vector<int>{0, 1})({x, y});
+  // d/dx sum(x^4) = 4 x^3.
+  EXPECT_EQ(values(g[0]), (std::vector<double>{4, -32}));
+  EXPECT_EQ(values(g[1]), (std::vector<double>{0, 0}));
+  auto [outs, tans] =
+      jvp([](const std::vector<array>& a) { return depends({multiply(a[0], a[0])}, {a[1]}); },
+          {x, y}, {f64({1, 1}, {2}), f64({1, 1}, {2})});
+  EXPECT_EQ(values(tans[0]), (std::vector<double>{2, -4}));
+}

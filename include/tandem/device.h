@@ -23,6 +23,14 @@ inline bool operator==(const Device& a, const Device& b) {
 inline bool operator!=(const Device& a, const Device& b) {
   return !(a == b);
 }
+/// Whether the device is of the given type (as MLX: `d == Device::gpu`).
+inline bool operator==(const Device& d, Device::DeviceType type) {
+  return d.type == type;
+}
+/// Orders by type (cpu first), then index.
+inline bool operator<(const Device& a, const Device& b) {
+  return a.type != b.type ? a.type < b.type : a.index < b.index;
+}
 std::ostream& operator<<(std::ostream& os, const Device& d);
 
 /// The device ops run on when none is given. Starts as the GPU when Tandem was built with CUDA and

@@ -22,5 +22,8 @@ size_t get_memory_limit();
 size_t set_cache_limit(size_t limit);
 /// Return every cached buffer to the system.
 void clear_cache();
+/// MLX's wired (resident) memory limit, which only Metal uses: Tandem records the value and
+/// returns the previous one, with no other effect.
+size_t set_wired_limit(size_t limit);
 
 }  // namespace tandem

@@ -6,8 +6,8 @@
 #pragma once
 
 #include <optional>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -51,7 +51,19 @@ array zeros_like(const array& a, StreamOrDevice s = {});
 array ones(const Shape& shape, Dtype dtype, StreamOrDevice s = {});
 array ones(const Shape& shape, StreamOrDevice s = {});
 array ones_like(const array& a, StreamOrDevice s = {});
+/// An array of a's shape filled with `vals` (broadcast), in `dtype` (default: a's dtype).
+array full_like(const array& a, const array& vals, Dtype dtype, StreamOrDevice s = {});
 array full_like(const array& a, const array& vals, StreamOrDevice s = {});
+template <typename T>
+requires detail::is_element_type_v<T> array full_like(const array& a, T val, Dtype dtype,
+                                                      StreamOrDevice s = {}) {
+  return full_like(a, array(val, dtype), dtype, s);
+}
+template <typename T>
+requires detail::is_element_type_v<T> array full_like(const array& a, T val,
+                                                      StreamOrDevice s = {}) {
+  return full_like(a, array(val, a.dtype()), s);
+}
 
 /// n×m matrix with ones on diagonal k (k > 0: above the main diagonal).
 array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s = {});
@@ -67,6 +79,14 @@ array tri(int n, Dtype type, StreamOrDevice s = {});
 /// Zero the elements above (tril) / below (triu) diagonal k of the last two axes.
 array tril(array x, int k = 0, StreamOrDevice s = {});
 array triu(array x, int k = 0, StreamOrDevice s = {});
+/// Window functions of length M (float32), as NumPy: M < 1 gives an empty array, M == 1 gives
+/// [1]. hanning: 0.5 - 0.5 cos(2 pi n / (M-1)); hamming: 0.54 - 0.46 cos(2 pi n / (M-1));
+/// bartlett: 1 - |2n / (M-1) - 1|; blackman: 0.42 - 0.5 cos(2 pi n / (M-1)) +
+/// 0.08 cos(4 pi n / (M-1)).
+array hanning(int M, StreamOrDevice s = {});
+array hamming(int M, StreamOrDevice s = {});
+array bartlett(int M, StreamOrDevice s = {});
+array blackman(int M, StreamOrDevice s = {});
 /// Coordinate grids; indexing "xy" (Cartesian) or "ij" (matrix).
 std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse = false,
                             const std::string& indexing = "xy", StreamOrDevice s = {});
@@ -110,7 +130,17 @@ std::vector<array> atleast_3d(const std::vector<array>& a, StreamOrDevice s = {}
 /// are clamped like Python; strides may be negative (then start defaults should be given
 /// explicitly, e.g. start=-1, stop=-n-1).
 array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s = {});
+inline array slice(const array& a, std::initializer_list<int> start, Shape stop, Shape strides,
+                   StreamOrDevice s = {}) {
+  return slice(a, Shape(start), std::move(stop), std::move(strides), s);
+}
 array slice(const array& a, Shape start, Shape stop, StreamOrDevice s = {});
+/// Dynamic start: a slice of extents `slice_size` (one per axis of `a`) starting, along each of
+/// `axes`, at the matching entry of the 1-d integer array `start` (at 0 along the other axes).
+/// A negative start counts from the end; starts are then clamped so that the slice fits
+/// (0 <= start <= extent - size), as JAX's dynamic_slice.
+array slice(const array& a, const array& start, std::vector<int> axes, Shape slice_size,
+            StreamOrDevice s = {});
 /// A view with arbitrary shape/strides (in elements) and element offset into a's row-major data.
 array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrDevice s = {});
 /// A new row-contiguous array with the same values.
@@ -258,8 +288,8 @@ array right_shift(const array& a, const array& b, StreamOrDevice s = {});
 /// Elementwise choice: x where condition is true, else y (all three broadcast).
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s = {});
 /// Limit values to [a_min, a_max]; either bound may be absent.
-array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max,
-           StreamOrDevice s = {});
+array clip(const array& a, const std::optional<array>& a_min = std::nullopt,
+           const std::optional<array>& a_max = std::nullopt, StreamOrDevice s = {});
 /// |a - b| <= atol + rtol * |b|, elementwise.
 array isclose(const array& a, const array& b, double rtol = 1e-5, double atol = 1e-8,
               bool equal_nan = false, StreamOrDevice s = {});
@@ -368,6 +398,9 @@ array take_along_axis(const array& a, const array& indices, int axis, StreamOrDe
 /// A copy of `a` with values written at `indices` along axis.
 array put_along_axis(const array& a, const array& indices, const array& values, int axis,
                      StreamOrDevice s = {});
+/// A copy of `a` with `values` added at `indices` along axis (repeated indices accumulate).
+array scatter_add_axis(const array& a, const array& indices, const array& values, int axis,
+                       StreamOrDevice s = {});
 /// General gather (MLX): index arrays for `axes`, broadcast together to shape IS; output shape
 /// IS + slice_sizes.
 array gather(const array& a, const std::vector<array>& indices, const std::vector<int>& axes,
@@ -407,8 +440,8 @@ inline array slice_update(const array& src, const array& update,
   return slice_update(src, update, Shape(start), Shape(stop), s);
 }
 /// Dynamic start: `start` is an integer array with one entry per axis in `axes`.
-array slice_update(const array& src, const array& update, const array& start,
-                   std::vector<int> axes, StreamOrDevice s = {});
+array slice_update(const array& src, const array& update, const array& start, std::vector<int> axes,
+                   StreamOrDevice s = {});
 array slice_update_add(const array& src, const array& update, Shape start, Shape stop,
                        Shape strides, StreamOrDevice s = {});
 array slice_update_prod(const array& src, const array& update, Shape start, Shape stop,
@@ -460,8 +493,8 @@ array conv_transpose3d(const array& input, const array& weight,
                        const std::tuple<int, int, int>& stride = {1, 1, 1},
                        const std::tuple<int, int, int>& padding = {0, 0, 0},
                        const std::tuple<int, int, int>& dilation = {1, 1, 1},
-                       const std::tuple<int, int, int>& output_padding = {0, 0, 0},
-                       int groups = 1, StreamOrDevice s = {});
+                       const std::tuple<int, int, int>& output_padding = {0, 0, 0}, int groups = 1,
+                       StreamOrDevice s = {});
 
 // ============================== matrix products ==============================
 
@@ -472,7 +505,18 @@ array matmul(const array& a, const array& b, StreamOrDevice s = {});
 array addmm(array c, array a, array b, const float& alpha = 1.f, const float& beta = 1.f,
             StreamOrDevice s = {});
 
+// ============================== graph utilities ==============================
+
+/// The identity on `inputs`, whose results also depend on `dependencies`: evaluating an output
+/// computes every dependency first. Gradients flow to `inputs` only.
+std::vector<array> depends(const std::vector<array>& inputs,
+                           const std::vector<array>& dependencies);
+/// The number of elements along `axes` of `a` (1 for no axes) as a 0-d array of `dtype`, or its
+/// reciprocal when `inverted`. A constant: it has no gradient.
+array number_of_elements(const array& a, std::vector<int> axes, bool inverted, Dtype dtype = int32,
+                         StreamOrDevice s = {});
+
 }  // namespace tandem
 
-#include "tandem/ops_sort_scan.h"
 #include "tandem/ops_products.h"
+#include "tandem/ops_sort_scan.h"

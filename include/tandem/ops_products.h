@@ -64,4 +64,11 @@ array block_masked_mm(array a, array b, int block_size,
                       std::optional<array> mask_lhs = std::nullopt,
                       std::optional<array> mask_rhs = std::nullopt, StreamOrDevice s = {});
 
+/// Matrix products over segments of the inner dimension: a (M, K), b (K, N) and integer
+/// `segments` (..., 2) of [start, end) ranges of K; out[..., :, :] = a[:, start:end] @
+/// b[start:end, :], shape segments.shape[:-1] + (M, N). Ranges are clamped to [0, K]; an empty
+/// range gives zeros. Real floating dtypes only. Computed as a masked matmul (memory
+/// proportional to the number of segments times M * K).
+array segmented_mm(array a, array b, array segments, StreamOrDevice s = {});
+
 }  // namespace tandem

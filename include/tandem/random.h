@@ -21,12 +21,22 @@ array split(const array& key, int num, StreamOrDevice s = {});
 std::pair<array, array> split(const array& key, StreamOrDevice s = {});
 
 /// Random bits: elements of `width` bytes (1, 2 or 4; uint8/uint16/uint32).
-array bits(const Shape& shape, int width = 4, const std::optional<array>& key = std::nullopt,
+array bits(const Shape& shape, int width, const std::optional<array>& key = std::nullopt,
            StreamOrDevice s = {});
+inline array bits(const Shape& shape, const std::optional<array>& key = std::nullopt,
+                  StreamOrDevice s = {}) {
+  return bits(shape, 4, key, s);
+}
 
 /// Uniform in [low, high) (low and high broadcast with shape).
 array uniform(const array& low, const array& high, const Shape& shape, Dtype dtype = float32,
               const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+template <typename T, typename U>
+requires(detail::is_element_type_v<T>&& detail::is_element_type_v<U>) array
+    uniform(T low, U high, const Shape& shape, Dtype dtype = float32,
+            const std::optional<array>& key = std::nullopt, StreamOrDevice s = {}) {
+  return uniform(array(low), array(high), shape, dtype, key, s);
+}
 array uniform(const Shape& shape, Dtype dtype, const std::optional<array>& key = std::nullopt,
               StreamOrDevice s = {});
 array uniform(const Shape& shape, const std::optional<array>& key = std::nullopt,
@@ -55,12 +65,29 @@ array truncated_normal(const array& lower, const array& upper, Dtype dtype = flo
 /// Integers uniform in [low, high).
 array randint(const array& low, const array& high, const Shape& shape, Dtype dtype = int32,
               const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+template <typename T, typename U>
+requires(detail::is_element_type_v<T>&& detail::is_element_type_v<U>) array
+    randint(T low, U high, const Shape& shape, Dtype dtype = int32,
+            const std::optional<array>& key = std::nullopt, StreamOrDevice s = {}) {
+  return randint(array(low), array(high), shape, dtype, key, s);
+}
 
 /// True with probability p.
 array bernoulli(const array& p, const Shape& shape, const std::optional<array>& key = std::nullopt,
                 StreamOrDevice s = {});
 array bernoulli(const array& p, const std::optional<array>& key = std::nullopt,
                 StreamOrDevice s = {});
+template <typename T>
+requires detail::is_element_type_v<T> array
+bernoulli(T p, const std::optional<array>& key = std::nullopt, StreamOrDevice s = {}) {
+  return bernoulli(array(p), key, s);
+}
+template <typename T>
+requires detail::is_element_type_v<T> array
+bernoulli(T p, const Shape& shape, const std::optional<array>& key = std::nullopt,
+          StreamOrDevice s = {}) {
+  return bernoulli(array(p), shape, key, s);
+}
 array bernoulli(const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
 
 /// Standard Gumbel samples.
@@ -69,8 +96,12 @@ array gumbel(const Shape& shape, Dtype dtype = float32,
 /// Laplace samples with location loc and scale.
 array laplace(const Shape& shape, Dtype dtype, float loc, float scale,
               const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
-array laplace(const Shape& shape, float loc = 0.f, float scale = 1.f,
+array laplace(const Shape& shape, float loc, float scale,
               const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
+array laplace(const Shape& shape, Dtype dtype, const std::optional<array>& key = std::nullopt,
+              StreamOrDevice s = {});
+array laplace(const Shape& shape, const std::optional<array>& key = std::nullopt,
+              StreamOrDevice s = {});
 
 /// Samples from the categorical distribution given unnormalised log-probabilities along axis;
 /// `shape` is the output shape (must broadcast with logits' shape without axis).

@@ -30,6 +30,9 @@ using StreamOrDevice = std::variant<std::monostate, Stream, Device>;
 Stream default_stream(Device d);
 void set_default_stream(Stream s);
 Stream new_stream(Device d);
+/// The stream with the given index (from Stream::index); throws "[get_stream] ..." for an index
+/// no stream has.
+Stream get_stream(int index);
 /// Resolve a StreamOrDevice to the stream an op runs on.
 Stream to_stream(StreamOrDevice s);
 

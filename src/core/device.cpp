@@ -165,6 +165,16 @@ Stream new_stream(Device d) {
   return r.make(d);
 }
 
+Stream get_stream(int index) {
+  auto& r = registry();
+  std::lock_guard<std::mutex> lk(r.mu);
+  if (index < 0 || index >= static_cast<int>(r.streams.size())) {
+    throw std::invalid_argument("[get_stream] No stream with index " + std::to_string(index) +
+                                "; " + std::to_string(r.streams.size()) + " streams exist.");
+  }
+  return r.streams[index];
+}
+
 Stream to_stream(StreamOrDevice s) {
   if (std::holds_alternative<std::monostate>(s)) return default_stream(default_device());
   if (auto* d = std::get_if<Device>(&s)) return default_stream(*d);

@@ -1,9 +1,14 @@
 // Copyright © 2026 Tandem authors.
 #include "tandem/utils.h"
 
+#include <atomic>
+#include <cmath>
+#include <limits>
 #include <sstream>
+#include <variant>
 
 #include "ops/ops_common.h"
+#include "tandem/memory.h"
 
 namespace tandem {
 
@@ -35,6 +40,107 @@ Dtype result_type(const std::vector<array>& arrays) {
 
 Dtype result_type(const array& a, const array& b) {
   return promote_types(a.dtype(), b.dtype());
+}
+
+Dtype result_type(const array& a, const array& b, const array& c) {
+  return promote_types(promote_types(a.dtype(), b.dtype()), c.dtype());
+}
+
+int normalize_axis_index(int axis, int ndim, const std::string& msg_prefix) {
+  if (axis < -ndim || axis >= ndim) {
+    throw std::invalid_argument(msg_prefix + (msg_prefix.empty() ? "" : " ") + "Axis " +
+                                std::to_string(axis) + " is out of bounds for array with " +
+                                std::to_string(ndim) + " dimensions.");
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+Stream to_stream(StreamOrDevice s, Device default_) {
+  if (std::holds_alternative<std::monostate>(s)) return default_stream(default_);
+  return to_stream(s);
+}
+
+StreamContext::StreamContext(StreamOrDevice s)
+    : prev_device_(default_device()), prev_stream_(default_stream(default_device())) {
+  if (std::holds_alternative<std::monostate>(s)) {
+    throw std::invalid_argument("[StreamContext] Give a stream or a device, not nothing.");
+  }
+  Stream st = to_stream(s);
+  set_default_device(st.device);
+  set_default_stream(st);
+}
+
+StreamContext::~StreamContext() {
+  set_default_device(prev_device_);
+  set_default_stream(prev_stream_);
+}
+
+finfo::finfo(Dtype t) : dtype(t) {
+  auto set = [this](auto v) {
+    using T = decltype(v);
+    max = static_cast<double>(std::numeric_limits<T>::max());
+    min = -max;
+    eps = static_cast<double>(std::numeric_limits<T>::epsilon());
+  };
+  if (t == float32 || t == complex64) {
+    set(float{});
+  } else if (t == float64) {
+    set(double{});
+  } else if (t == float16) {
+    max = 65504.0;  // (2 - 2^-10) * 2^15
+    min = -max;
+    eps = std::ldexp(1.0, -10);
+  } else if (t == bfloat16) {
+    max = std::ldexp(255.0, 120);  // (2 - 2^-7) * 2^127
+    min = -max;
+    eps = std::ldexp(1.0, -7);
+  } else {
+    throw std::invalid_argument("[finfo] dtype " + dtype_name(t) + " is not inexact.");
+  }
+}
+
+iinfo::iinfo(Dtype t) : dtype(t) {
+  auto set = [this](auto v) {
+    using T = decltype(v);
+    min = static_cast<int64_t>(std::numeric_limits<T>::min());
+    max = static_cast<uint64_t>(std::numeric_limits<T>::max());
+  };
+  switch (t.val) {
+    case Dtype::Val::uint8:
+      set(uint8_t{});
+      break;
+    case Dtype::Val::uint16:
+      set(uint16_t{});
+      break;
+    case Dtype::Val::uint32:
+      set(uint32_t{});
+      break;
+    case Dtype::Val::uint64:
+      set(uint64_t{});
+      break;
+    case Dtype::Val::int8:
+      set(int8_t{});
+      break;
+    case Dtype::Val::int16:
+      set(int16_t{});
+      break;
+    case Dtype::Val::int32:
+      set(int32_t{});
+      break;
+    case Dtype::Val::int64:
+      set(int64_t{});
+      break;
+    default:
+      throw std::invalid_argument("[iinfo] dtype " + dtype_name(t) + " is not an integer.");
+  }
+}
+
+namespace {
+std::atomic<size_t> wired_limit{0};
+}  // namespace
+
+size_t set_wired_limit(size_t limit) {
+  return wired_limit.exchange(limit);
 }
 
 int normalize_axis(int axis, int ndim, const char* op) {

@@ -100,8 +100,59 @@ array ones(const Shape& shape, StreamOrDevice s) {
 array ones_like(const array& a, StreamOrDevice s) {
   return ones(a.shape(), a.dtype(), s);
 }
+array full_like(const array& a, const array& vals, Dtype dtype, StreamOrDevice s) {
+  return full(a.shape(), vals, dtype, s);
+}
 array full_like(const array& a, const array& vals, StreamOrDevice s) {
   return full(a.shape(), vals, a.dtype(), s);
+}
+
+// ---------------- window functions (NumPy's definitions) ----------------
+
+namespace {
+/// sum_k coeffs[k] * cos(2 pi k n / (M - 1)) for n in [0, M), float32; NumPy's edge cases.
+array cosine_window(int M, const std::vector<double>& coeffs, StreamOrDevice s) {
+  if (M < 1) return zeros({0}, float32, s);
+  if (M == 1) return ones({1}, float32, s);
+  array n = arange(0.0, static_cast<double>(M), float32, s);
+  array phase = multiply(n, array(2.0 * M_PI / (M - 1), float32), s);
+  array out = full({M}, array(coeffs[0], float32), float32, s);
+  for (size_t k = 1; k < coeffs.size(); ++k) {
+    array term = cos(multiply(phase, array(static_cast<double>(k), float32), s), s);
+    out = add(out, multiply(array(coeffs[k], float32), term, s), s);
+  }
+  return out;
+}
+}  // namespace
+
+array hanning(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.5, -0.5}, s);
+}
+array hamming(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.54, -0.46}, s);
+}
+array blackman(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.42, -0.5, 0.08}, s);
+}
+array bartlett(int M, StreamOrDevice s) {
+  if (M < 1) return zeros({0}, float32, s);
+  if (M == 1) return ones({1}, float32, s);
+  array n = arange(0.0, static_cast<double>(M), float32, s);
+  array r = subtract(multiply(n, array(2.0 / (M - 1), float32), s), array(1.0f), s);
+  return subtract(array(1.0f), abs(r, s), s);
+}
+
+array number_of_elements(const array& a, std::vector<int> axes, bool inverted, Dtype dtype,
+                         StreamOrDevice s) {
+  auto ax = detail::normalize_axes(axes, a.ndim(), "number_of_elements");
+  double n = 1;
+  for (int d : ax)
+    n *= a.shape()[d];
+  if (inverted) {
+    if (n == 0) fail("number_of_elements", "Cannot invert a count of zero elements.");
+    n = 1.0 / n;
+  }
+  return astype(array(n, float64), dtype, s);
 }
 
 array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s) {

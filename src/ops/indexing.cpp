@@ -229,14 +229,15 @@ array take_along_axis(const array& a, const array& indices, int axis, StreamOrDe
   return reshape(g, ishape, s);
 }
 
-array put_along_axis(const array& a, const array& indices, const array& values, int axis,
-                     StreamOrDevice s) {
+namespace {
+/// put_along_axis (add = false) and scatter_add_axis (add = true).
+array scatter_along_axis(const array& a, const array& indices, const array& values, int axis,
+                         bool add, const char* op, StreamOrDevice s) {
   if (indices.ndim() != a.ndim()) {
-    fail("put_along_axis", "Indices of dimension " + std::to_string(indices.ndim()) +
-                               " do not match an array of dimension " + std::to_string(a.ndim()) +
-                               ".");
+    fail(op, "Indices of dimension " + std::to_string(indices.ndim()) +
+                 " do not match an array of dimension " + std::to_string(a.ndim()) + ".");
   }
-  int ax = normalize_axis(axis, a.ndim(), "put_along_axis");
+  int ax = normalize_axis(axis, a.ndim(), op);
   Shape ishape = a.shape();
   ishape[ax] = indices.shape()[ax];
   auto idx = along_axis_indices(indices, ax, ishape, s);
@@ -245,7 +246,18 @@ array put_along_axis(const array& a, const array& indices, const array& values, 
   array upd = reshape(broadcast_to(astype(values, a.dtype(), s), ishape, s), ushape, s);
   std::vector<int> axes(a.ndim());
   std::iota(axes.begin(), axes.end(), 0);
-  return scatter(a, idx, upd, axes, s);
+  return add ? scatter_add(a, idx, upd, axes, s) : scatter(a, idx, upd, axes, s);
+}
+}  // namespace
+
+array put_along_axis(const array& a, const array& indices, const array& values, int axis,
+                     StreamOrDevice s) {
+  return scatter_along_axis(a, indices, values, axis, false, "put_along_axis", s);
+}
+
+array scatter_add_axis(const array& a, const array& indices, const array& values, int axis,
+                       StreamOrDevice s) {
+  return scatter_along_axis(a, indices, values, axis, true, "scatter_add_axis", s);
 }
 
 #define TANDEM_SCATTER(NAME, OP)                                                      \
@@ -302,6 +314,42 @@ array slice_update(const array& src, const array& update, const array& start, st
   for (size_t k = 0; k < axes.size(); ++k)
     idx.push_back(reshape(slice(start, {int(k)}, {int(k) + 1}, s), {}, s));
   return scatter(src, idx, update, axes, s);
+}
+
+array slice(const array& a, const array& start, std::vector<int> axes, Shape slice_size,
+            StreamOrDevice s) {
+  if (static_cast<int>(slice_size.size()) != a.ndim()) {
+    fail("slice", "Got " + std::to_string(slice_size.size()) +
+                      " slice sizes for an array of shape " + shape_to_string(a.shape()) + ".");
+  }
+  for (int d = 0; d < a.ndim(); ++d) {
+    if (slice_size[d] < 0 || slice_size[d] > a.shape()[d]) {
+      fail("slice", "Slice size " + std::to_string(slice_size[d]) + " on axis " +
+                        std::to_string(d) + " is outside [0, " + std::to_string(a.shape()[d]) +
+                        "] for shape " + shape_to_string(a.shape()) + ".");
+    }
+  }
+  if (!is_integral(start.dtype())) {
+    fail("slice", "start must be integers; got " + dtype_name(start.dtype()) + ".");
+  }
+  if (start.ndim() != 1 || start.shape()[0] != static_cast<int>(axes.size())) {
+    fail("slice", "start must be 1-d with one entry per axis; got shape " +
+                      shape_to_string(start.shape()) + " for " + std::to_string(axes.size()) +
+                      " axes.");
+  }
+  auto ax = detail::normalize_axes(axes, a.ndim(), "slice");
+  // A gather with 0-d indices (output shape: slice_size); starts wrap, then clamp so the slice
+  // fits (the gather would otherwise clamp only the start itself).
+  array st = astype(start, int32, s);
+  std::vector<array> idx;
+  for (size_t k = 0; k < ax.size(); ++k) {
+    int n = a.shape()[ax[k]];
+    array i = reshape(slice(st, {int(k)}, {int(k) + 1}, s), {}, s);
+    i = where(less(i, array(0), s), add(i, array(n), s), i, s);
+    i = clip(i, array(0), array(n - slice_size[ax[k]]), s);
+    idx.push_back(i);
+  }
+  return gather(a, idx, ax, slice_size, s);
 }
 
 array masked_scatter(const array& a, const array& mask, const array& src, StreamOrDevice s) {

@@ -886,4 +886,29 @@ array block_masked_mm(array a, array b, int block_size, std::optional<array> mas
   return squeeze_axes.empty() ? out : squeeze(out, squeeze_axes, s);
 }
 
+array segmented_mm(array a, array b, array segments, StreamOrDevice s) {
+  if (a.ndim() != 2 || b.ndim() != 2) {
+    fail("segmented_mm", "a and b must be matrices; got shapes " + shape_to_string(a.shape()) +
+                             " and " + shape_to_string(b.shape()) + ".");
+  }
+  if (segments.ndim() == 0 || segments.shape(-1) != 2) {
+    fail("segmented_mm",
+         "segments must have shape (..., 2); got " + shape_to_string(segments.shape()) + ".");
+  }
+  if (!is_integral(segments.dtype())) {
+    fail("segmented_mm", "segments must be integers; got " + dtype_name(segments.dtype()) + ".");
+  }
+  check_mm_operands(a, b, "segmented_mm", s);
+  const int K = a.shape(1);
+  // mask[..., k] = start <= k < end, applied to a's columns: one masked matmul per segment.
+  array seg = astype(segments, int32, s);
+  int last = seg.ndim() - 1;
+  array start = take(seg, 0, last, s), end = take(seg, 1, last, s);
+  array k = arange(0, K, s);
+  array mask = logical_and(greater_equal(k, expand_dims(start, -1, s), s),
+                           less(k, expand_dims(end, -1, s), s), s);
+  array masked = multiply(a, expand_dims(astype(mask, a.dtype(), s), -2, s), s);
+  return matmul(masked, b, s);
+}
+
 }  // namespace tandem

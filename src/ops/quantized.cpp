@@ -239,6 +239,69 @@ array dequantize(const array& w_q, const array& scales, const array& biases, int
                                   group_size, bits);
 }
 
+namespace {
+/// The affine-mode checks shared by MLX's forms of the quantization ops.
+void check_affine(const char* op, const std::string& mode, bool has_biases, bool has_global) {
+  if (mode != "affine") {
+    fail(op, "Only the \"affine\" mode is supported; got \"" + mode + "\".");
+  }
+  if (!has_biases) fail(op, "The affine mode needs biases.");
+  if (has_global) fail(op, "global_scale is only used by the nvfp4 mode; pass none.");
+}
+}  // namespace
+
+std::vector<array> quantize(const array& w, std::optional<int> group_size, std::optional<int> bits,
+                            const std::string& mode, const std::optional<array>& global_scale,
+                            StreamOrDevice s) {
+  check_affine("quantize", mode, true, global_scale.has_value());
+  return quantize(w, group_size.value_or(64), bits.value_or(4), s);
+}
+
+array dequantize(const array& w_q, const array& scales, const std::optional<array>& biases,
+                 std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+                 const std::optional<array>& global_scale, std::optional<Dtype> dtype,
+                 StreamOrDevice s) {
+  check_affine("dequantize", mode, biases.has_value(), global_scale.has_value());
+  if (dtype && !is_floating_point(*dtype)) {
+    fail("dequantize", "dtype must be real floating-point; got " + dtype_name(*dtype) + ".");
+  }
+  array out = dequantize(w_q, scales, *biases, group_size.value_or(64), bits.value_or(4), s);
+  return dtype ? astype(out, *dtype, s) : out;
+}
+
+array quantized_matmul(const array& x, const array& w_q, const array& scales,
+                       const std::optional<array>& biases, bool transpose,
+                       std::optional<int> group_size, std::optional<int> bits,
+                       const std::string& mode, StreamOrDevice s) {
+  check_affine("quantized_matmul", mode, biases.has_value(), false);
+  return quantized_matmul(x, w_q, scales, *biases, transpose, group_size.value_or(64),
+                          bits.value_or(4), s);
+}
+
+array gather_qmm(const array& x, const array& w_q, const array& scales,
+                 const std::optional<array>& biases, std::optional<array> lhs_indices,
+                 std::optional<array> rhs_indices, bool transpose, std::optional<int> group_size,
+                 std::optional<int> bits, const std::string& mode, bool sorted_indices,
+                 StreamOrDevice s) {
+  const char* op = "gather_qmm";
+  check_affine(op, mode, biases.has_value(), false);
+  if (!is_floating_point(x.dtype())) {
+    fail(op, "x must be real floating-point; got " + dtype_name(x.dtype()) + ".");
+  }
+  if (w_q.ndim() < 2) {
+    fail(op, "The quantized matrix must have at least 2 dimensions; got shape " +
+                 shape_to_string(w_q.shape()) + ".");
+  }
+  array w = dequantize(w_q, scales, *biases, group_size.value_or(64), bits.value_or(4), s);
+  if (transpose) w = swapaxes(w, -1, -2, s);
+  if (x.ndim() == 0 || x.shape(-1) != w.shape(-2)) {
+    fail(op, "Last dimension of x with shape " + shape_to_string(x.shape()) +
+                 " does not match the dequantized matrix (" + std::to_string(w.shape(-2)) + ", " +
+                 std::to_string(w.shape(-1)) + ").");
+  }
+  return gather_mm(x, w, std::move(lhs_indices), std::move(rhs_indices), sorted_indices, s);
+}
+
 array quantized_matmul(const array& x_in, const array& w_q, const array& scales,
                        const array& biases, bool transpose, int group_size, int bits,
                        StreamOrDevice s) {

@@ -244,6 +244,12 @@ array laplace(const Shape& shape, float loc, float scale, const std::optional<ar
               StreamOrDevice s) {
   return laplace(shape, float32, loc, scale, key, s);
 }
+array laplace(const Shape& shape, Dtype dtype, const std::optional<array>& key, StreamOrDevice s) {
+  return laplace(shape, dtype, 0.f, 1.f, key, s);
+}
+array laplace(const Shape& shape, const std::optional<array>& key, StreamOrDevice s) {
+  return laplace(shape, float32, 0.f, 1.f, key, s);
+}
 
 array categorical(const array& logits, int axis, const Shape& shape,
                   const std::optional<array>& key, StreamOrDevice s) {

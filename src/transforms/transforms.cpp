@@ -4,6 +4,7 @@
 // primitives' rules.
 #include "tandem/transforms.h"
 
+#include <algorithm>
 #include <atomic>
 #include <numeric>
 #include <unordered_map>
@@ -437,6 +438,36 @@ ArrayFn custom_function(ArrayFn fun, std::optional<CustomVjpFn> fun_vjp,
                                                    fun, fun_vjp, fun_jvp, fun_vmap);
     return array::make_arrays(std::move(shapes), dtypes, prim, inputs);
   };
+}
+
+std::vector<array> depends(const std::vector<array>& inputs,
+                           const std::vector<array>& dependencies) {
+  if (inputs.empty()) fail("depends", "At least one input is required.");
+  size_t n = inputs.size();
+  // custom_function's node takes every argument as an input, so evaluating an output evaluates
+  // the dependencies first; the outputs share the inputs' buffers.
+  ArrayFn fun = [n](const std::vector<array>& xs) {
+    return std::vector<array>(xs.begin(), xs.begin() + n);
+  };
+  CustomVjpFn fvjp = [n](const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<array>&) {
+    std::vector<array> out(cotangents.begin(), cotangents.end());
+    for (size_t i = n; i < primals.size(); ++i)
+      out.push_back(zeros_like(primals[i]));
+    return out;
+  };
+  CustomJvpFn fjvp = [n](const std::vector<array>& primals, const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) {
+    std::vector<array> out;
+    for (size_t i = 0; i < n; ++i) {
+      auto it = std::find(argnums.begin(), argnums.end(), static_cast<int>(i));
+      out.push_back(it == argnums.end() ? zeros_like(primals[i]) : tangents[it - argnums.begin()]);
+    }
+    return out;
+  };
+  std::vector<array> args = inputs;
+  args.insert(args.end(), dependencies.begin(), dependencies.end());
+  return custom_function(fun, fvjp, fjvp)(args);
 }
 
 ArrayFn custom_vjp(ArrayFn fun, CustomVjpFn fun_vjp) {
