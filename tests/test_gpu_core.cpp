@@ -1,6 +1,6 @@
 // Copyright © 2026 Tandem authors.
 // GPU against CPU: elementwise ops, copies and views, reductions, fused softmax and norms,
-// matmul (cuBLASLt, GEMV), random bits and arange.
+// matmul (cuBLASLt, GEMV), random bits and arange, FFT (cuFFT).
 #include "gpu_parity.h"
 
 // =====================================================================================
@@ -798,4 +798,55 @@ TEST(GpuParity, RandomBitsKeyViews) {
   }
   EXPECT_MATCHES_CPU([&](Device d) { return random::bits({0, 3}, 4, k, d); });
   EXPECT_MATCHES_CPU([&](Device d) { return random::bits({}, 1, k, d); });
+}
+
+// =====================================================================================
+// FFT (fft.cu: cuFFT in groups of at most 3 axes, packed copies, plan cache)
+// =====================================================================================
+
+TEST(GpuParity, FftTransformsLayoutsAndSizes) {
+  // Tolerance: cuFFT computes in float32, the CPU in double; outputs grow like sqrt(n).
+  constexpr double kTol = 100;
+  uint32_t seed = 9100;
+  // 1-D lengths: powers of two, small odd, primes (Bluestein on the CPU), a batch of rows.
+  for (int n : {1, 2, 3, 8, 17, 100, 1000, 4096}) {
+    SCOPED_TRACE("n " + std::to_string(n));
+    array c = rnd({5, n}, complex64, seed++, -2, 2);
+    array r = rnd({5, n}, float32, seed++, -2, 2);
+    expect_matches([&](Device d) { return fft::fft(c, -1, d); }, kTol);
+    expect_matches([&](Device d) { return fft::ifft(c, 0, d); }, kTol);
+    expect_matches([&](Device d) { return fft::rfft(r, -1, d); }, kTol);
+    expect_matches([&](Device d) { return fft::irfft(fft::rfft(r, -1, d), n, -1, d); }, kTol);
+    expect_matches([&](Device d) { return fft::irfft(c, n + 1, -1, d); }, kTol);  // pad/crop
+  }
+  // n-d: 2 and 3 axes in one plan, 4 axes (two groups), axes in any order, the halved axis not
+  // last in memory, real transforms over several axes.
+  array c4 = rnd({3, 4, 5, 6}, complex64, seed++, -2, 2);
+  array r4 = rnd({3, 4, 5, 6}, float32, seed++, -2, 2);
+  expect_matches([&](Device d) { return fft::fft2(c4, {-2, -1}, d); }, kTol);
+  expect_matches([&](Device d) { return fft::fftn(c4, {0, 2, 3}, d); }, kTol);
+  expect_matches([&](Device d) { return fft::fftn(c4, d); }, kTol);
+  expect_matches([&](Device d) { return fft::ifftn(c4, {3, 1}, d); }, kTol);
+  expect_matches([&](Device d) { return fft::rfftn(r4, d); }, kTol);
+  expect_matches([&](Device d) { return fft::rfft2(r4, {3, 1}, d); }, kTol);
+  expect_matches(
+      [&](Device d) {
+        return fft::irfftn(fft::rfftn(r4, d), {3, 4, 5, 6}, {0, 1, 2, 3}, d);
+      },
+      kTol);
+  expect_matches([&](Device d) { return fft::irfft2(c4, {4, 9}, {0, 2}, d); }, kTol);
+  // Layouts: transposed, strided, reversed, broadcast inputs; crop and pad sizes.
+  array base = rnd({8, 12}, complex64, seed++, -2, 2);
+  for (auto& [name, view] : views_of(base, Device::cpu)) {
+    SCOPED_TRACE(name);
+    if (view.ndim() < 1 || view.size() == 0) continue;
+    expect_matches([&](Device d) { return fft::fft(view, -1, d); }, kTol);
+    expect_matches([&](Device d) { return fft::fftn(view, d); }, kTol);
+    expect_matches([&](Device d) { return fft::rfft(real(view, d), 0, d); }, kTol);
+    if (view.shape(0) > 1) expect_matches([&](Device d) { return fft::irfft(view, 0, d); }, kTol);
+  }
+  expect_matches([&](Device d) { return fft::fft2(base, {5, 20}, {0, 1}, d); }, kTol);
+  // Empty batch and a size-1 axis.
+  expect_matches([&](Device d) { return fft::fft(zeros({0, 4}, complex64), -1, d); });
+  expect_matches([&](Device d) { return fft::ifft(base, 1, 0, d); }, kTol);
 }

@@ -7,6 +7,7 @@
 #include "tandem/device.h"
 #include "tandem/dtype.h"
 #include "tandem/fast.h"
+#include "tandem/fft.h"
 #include "tandem/io.h"
 #include "tandem/linalg.h"
 #include "tandem/memory.h"
