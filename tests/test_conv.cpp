@@ -321,6 +321,71 @@ DEVICE_TEST(ConvForward, Dtypes) {
   EXPECT_TRUE(tandem_test::array_close(m, want, os));
 }
 
+// float32 in shapes that the CPU's direct kernel (backend/cpu/conv_direct.cpp) blocks in
+// different ways: output channels not a multiple of 16, or above 64 (several output blocks);
+// more than 256 input channels (K blocks of channels); many taps (K blocks of taps); position
+// counts that are not a multiple of the tile rows; strides, dilations, asymmetric and no padding
+// (the input read in place), groups, depthwise, flip, and 1 to 3 spatial axes.
+DEVICE_TEST(ConvForward, Float32Blocking) {
+  struct G {
+    const char* name;
+    Shape xs, ws;
+    Params p;
+  };
+  auto P = [](int sp, std::vector<int> stride, std::vector<int> lo, std::vector<int> hi,
+              std::vector<int> kdil, std::vector<int> idil, int groups, bool flip) {
+    Params p = defaults(sp);
+    if (!stride.empty()) p.stride = stride;
+    if (!lo.empty()) p.lo = lo;
+    if (!hi.empty()) p.hi = hi;
+    if (!kdil.empty()) p.kdil = kdil;
+    if (!idil.empty()) p.idil = idil;
+    p.groups = groups;
+    p.flip = flip;
+    return p;
+  };
+  std::vector<G> cases{
+      {"17 outputs, 126 positions",
+       {2, 7, 9, 3},
+       {17, 3, 3, 3},
+       P(2, {}, {1, 1}, {1, 1}, {}, {}, 1, false)},
+      {"300 input channels",
+       {1, 5, 6, 300},
+       {20, 3, 3, 300},
+       P(2, {}, {1, 1}, {1, 1}, {}, {}, 1, false)},
+      {"81 taps", {1, 12, 12, 64}, {8, 9, 9, 64}, P(2, {}, {4, 4}, {4, 4}, {}, {}, 1, false)},
+      {"130 outputs, stride 2",
+       {2, 6, 7, 8},
+       {130, 3, 3, 8},
+       P(2, {2, 2}, {1, 1}, {2, 2}, {}, {}, 1, false)},
+      {"groups, kernel dilation",
+       {2, 6, 6, 12},
+       {36, 3, 3, 3},
+       P(2, {}, {2, 2}, {2, 2}, {2, 2}, {}, 4, false)},
+      {"depthwise", {1, 9, 9, 16}, {16, 3, 3, 1}, P(2, {}, {1, 1}, {1, 1}, {}, {}, 16, false)},
+      {"1-d input dilation flip", {3, 50, 5}, {33, 5, 5}, P(1, {3}, {3}, {1}, {}, {2}, 1, true)},
+      {"3-d",
+       {1, 5, 6, 4, 6},
+       {40, 3, 2, 3, 6},
+       P(3, {}, {1, 0, 1}, {1, 1, 0}, {1, 2, 1}, {}, 1, false)},
+      {"1x1, 64 outputs", {4, 10, 10, 32}, {64, 1, 1, 32}, P(2, {}, {}, {}, {}, {}, 1, false)},
+      {"valid, stride past the end",
+       {1, 8, 8, 4},
+       {5, 3, 3, 4},
+       P(2, {2, 2}, {}, {}, {}, {}, 1, false)},
+  };
+  uint32_t seed = 300;
+  for (const auto& g : cases) {
+    SCOPED_TRACE(g.name);
+    Case c = make_case(g.xs, g.ws, seed += 2);
+    const Params& p = g.p;
+    array y = conv_general(astype(c.X(), float32), astype(c.W(), float32), p.stride, p.lo, p.hi,
+                           p.kdil, p.idil, p.groups, p.flip, device);
+    EXPECT_EQ(y.dtype(), float32);
+    EXPECT_TRUE(conv_matches(y, c, p, 1e-4));
+  }
+}
+
 // ------------------------------ transposed ------------------------------
 
 DEVICE_TEST(ConvTranspose, AgainstScatterReference) {
@@ -462,6 +527,56 @@ TEST(ConvGrad, InputAndWeight) {
     auto f = c.f;
     tx::Fn fn = [f](const std::vector<array>& v) { return f(v[0], v[1]); };
     EXPECT_DERIVATIVES(fn, (std::vector<array>{x, w}));
+  }
+}
+
+// The derivatives in float32 (the CPU's direct kernel: input dilation and cropping padding in
+// the input gradient, large kernels in the weight gradient) agree with float64.
+TEST(ConvGrad, Float32MatchesFloat64) {
+  struct G {
+    const char* name;
+    Shape xs, ws;
+    std::function<array(const array&, const array&)> f;
+  };
+  std::vector<G> cases{
+      {"conv2d stride 2",
+       {2, 9, 8, 5},
+       {7, 3, 3, 5},
+       [](const array& x, const array& w) {
+         return conv2d(x, w, {2, 2}, {1, 1});
+       }},
+      {"conv2d 28x28 pad 1",
+       {4, 28, 28, 3},
+       {16, 3, 3, 3},
+       [](const array& x, const array& w) {
+         return conv2d(x, w, {1, 1}, {1, 1});
+       }},
+      {"conv1d dilation groups",
+       {3, 20, 6},
+       {10, 4, 3},
+       [](const array& x, const array& w) { return conv1d(x, w, 1, 3, 2, 2); }},
+      {"conv_transpose2d",
+       {2, 5, 6, 4},
+       {6, 3, 3, 4},
+       [](const array& x, const array& w) {
+         return conv_transpose2d(x, w, {2, 2}, {1, 0});
+       }},
+  };
+  uint32_t seed = 400;
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    array x = tx::rand64(c.xs, -1, 1, seed++), w = tx::rand64(c.ws, -1, 1, seed++);
+    auto f = c.f;
+    ArrayFn fn = [f](const std::vector<array>& v) { return std::vector<array>{f(v[0], v[1])}; };
+    array y = f(x, w);
+    array cot = tx::rand64(y.shape(), -1, 1, seed++);
+    auto [o64, g64] = vjp(fn, {x, w}, {cot});
+    auto [o32, g32] = vjp(fn, {astype(x, float32), astype(w, float32)}, {astype(cot, float32)});
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(g32[i].dtype(), float32);
+      EXPECT_TRUE(tandem_test::array_close(g32[i], values(g64[i]), g64[i].shape(), 1e-4, 1e-4))
+          << (i == 0 ? "input" : "weight");
+    }
   }
 }
 

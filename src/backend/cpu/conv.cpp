@@ -1,10 +1,13 @@
 // Copyright © 2026 Tandem authors.
-// Convolution on the CPU: im2col into a bounded scratch buffer (chunks of output rows), then one
-// BLAS GEMM per chunk and group writing straight into the channels-last output.
+// Convolution on the CPU. float32 (and 16-bit floats, computed in float32) runs the direct
+// AVX-512 kernel of conv_direct.cpp when the CPU has AVX-512; otherwise, and for float64: im2col
+// into a bounded scratch buffer (chunks of output rows), then one BLAS GEMM per chunk and group
+// writing straight into the channels-last output.
 #include <cblas.h>
 
 #include <cstring>
 
+#include "backend/cpu/conv_direct.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/threading.h"
 #include "primitives/conv.h"
@@ -61,6 +64,25 @@ void conv_typed(const Convolution& p, const array& in, const array& w, array& ou
   if (cols == 0) {
     std::fill(O, O + out.size(), T(0));
     return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu::conv_direct_available()) {
+      cpu::ConvShape s;
+      s.N = N;
+      s.Cin = cin;
+      s.O = cout;
+      s.G = G;
+      s.S = ishape;
+      s.K = kshape;
+      s.OS = oshape;
+      s.stride = p.stride_;
+      s.kdil = p.kernel_dilation_;
+      s.idil = p.input_dilation_;
+      s.pad_lo = p.padding_lo_;
+      s.flip = p.flip_;
+      cpu::conv_direct(s, X, W, O);
+      return;
+    }
   }
   // Per spatial axis, the input position each (output position, kernel tap) reads, or -1 when
   // it falls in the padding or between dilated input elements. Computed once, so the im2col

@@ -1,0 +1,26 @@
+// Copyright © 2026 Tandem authors.
+// Direct float32 convolution on CPUs with AVX-512 (checked at run time): an implicit GEMM over a
+// zero-padded copy of the input, register-blocked, on Tandem's thread pool only (no BLAS).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace tandem::cpu {
+
+/// A channels-last convolution: input (N, S..., Cin), weights (O, K..., Cin/G), output
+/// (N, OS..., O), all row-contiguous float32.
+struct ConvShape {
+  int N = 0, Cin = 0, O = 0, G = 1;
+  std::vector<int> S, K, OS;                    // spatial sizes of input, kernel, output
+  std::vector<int> stride, kdil, idil, pad_lo;  // per spatial axis
+  bool flip = false;                            // kernel taps reversed (true convolution)
+};
+
+/// Whether conv_direct may run: the CPU has AVX-512F and TANDEM_CPU_CONV is not "im2col".
+bool conv_direct_available();
+
+/// Computes the whole convolution into `out` (every element written).
+void conv_direct(const ConvShape& s, const float* x, const float* w, float* out);
+
+}  // namespace tandem::cpu
