@@ -220,6 +220,34 @@ DEVICE_TEST(MatmulValues, Dtypes) {
       {2, 2}));
 }
 
+// Products large enough for the CPU to split over its thread pool (backend/cpu/gemm.h): by rows
+// of C when it is taller than wide, by columns otherwise, in blocks of 16 that do not divide the
+// extent; transposed operands; matrix-vector products cut into blocks of the output; float32,
+// float64 and complex64.
+DEVICE_TEST(MatmulValues, LargeProductsSplitOverThreads) {
+  struct C {
+    int M, K, N;
+    bool ta, tb;
+  };
+  for (C c :
+       {C{150, 70, 90, false, false}, C{150, 70, 90, true, false}, C{41, 100, 301, false, true},
+        C{41, 100, 301, true, true}, C{1, 700, 333, false, false}, C{1, 700, 333, false, true},
+        C{333, 700, 1, false, false}, C{333, 700, 1, true, false}}) {
+    SCOPED_TRACE(testing::Message()
+                 << c.M << "x" << c.K << "x" << c.N << " ta " << c.ta << " tb " << c.tb);
+    array a = tx::rand64(c.ta ? Shape{c.K, c.M} : Shape{c.M, c.K}, -1, 1, c.M + c.K);
+    array b = tx::rand64(c.tb ? Shape{c.N, c.K} : Shape{c.K, c.N}, -1, 1, c.N + 7);
+    if (c.ta) a = transpose(a);
+    if (c.tb) b = transpose(b);
+    EXPECT_TRUE(matmul_matches(matmul(a, b, device), a, b, 1e-12));
+    EXPECT_TRUE(matmul_matches(
+        matmul(astype(a, float32, device), astype(b, float32, device), device), a, b, 1e-4));
+    EXPECT_TRUE(matmul_matches(
+        real(matmul(astype(a, complex64, device), astype(b, complex64, device), device), device), a,
+        b, 1e-4));
+  }
+}
+
 DEVICE_TEST(MatmulValues, EmptyDimensions) {
   for (Dtype t : {float32, float64, float16, bfloat16, complex64}) {
     SCOPED_TRACE(dtype_name(t));

@@ -3,12 +3,11 @@
 // AVX-512 kernel of conv_direct.cpp when the CPU has AVX-512; otherwise, and for float64: im2col
 // into a bounded scratch buffer (chunks of output rows), then one BLAS GEMM per chunk and group
 // writing straight into the channels-last output.
-#include <cblas.h>
-
 #include <cstring>
 
 #include "backend/cpu/conv_direct.h"
 #include "backend/cpu/copy.h"
+#include "backend/cpu/gemm.h"
 #include "backend/cpu/threading.h"
 #include "primitives/conv.h"
 
@@ -18,12 +17,7 @@ namespace {
 
 template <typename T>
 void gemm_nt(int M, int N, int K, const T* A, int lda, const T* B, int ldb, T* C, int ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C,
-                ldc);
-  } else {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
-  }
+  cpu::gemm<T>(false, true, M, N, K, T(1), A, lda, B, ldb, T(0), C, ldc);
 }
 
 array as_contiguous(const array& x, Dtype t) {
