@@ -246,6 +246,15 @@ DEVICE_TEST(MatmulValues, LargeProductsSplitOverThreads) {
         real(matmul(astype(a, complex64, device), astype(b, complex64, device), device), device), a,
         b, 1e-4));
   }
+  // Batches of large products: whole products per thread (4) or split products (3).
+  for (int batch : {3, 4}) {
+    array a = tx::rand64({batch, 80, 70}, -1, 1, 90 + batch);
+    array b = tx::rand64({batch, 70, 90}, -1, 1, 95 + batch);
+    EXPECT_TRUE(matmul_matches(matmul(a, b, device), a, b, 1e-12)) << batch;
+    EXPECT_TRUE(matmul_matches(
+        matmul(astype(a, float32, device), astype(b, float32, device), device), a, b, 1e-4))
+        << batch;
+  }
 }
 
 DEVICE_TEST(MatmulValues, EmptyDimensions) {

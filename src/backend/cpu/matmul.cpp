@@ -3,7 +3,8 @@
 // column-major with a leading dimension (transposed views need no copy; broadcast batches have
 // stride 0); otherwise the matrix is copied once. Matrix-vector products go through GEMV.
 // Batches of a row-major A against one shared B fold into a single GEMM with more rows.
-// Batches of small products (OpenBLAS runs them single-threaded) are spread over the pool.
+// Batches of small products (OpenBLAS runs them single-threaded), and of large ones when
+// OpenBLAS is single-threaded (blas_threads.h) and there are enough, are spread over the pool.
 // 16-bit floats compute in float32: each operand is converted once, keeping its layout (a
 // transposed view stays transposed, a broadcast batch is converted once); a single 16-bit
 // matrix-vector product reads the matrix directly instead.
@@ -45,8 +46,16 @@ void matmul_typed(array a, array b, array& out) {
                        C + i * M * N, N);
   };
   const bool gemv = M == 1 || N == 1;  // OpenBLAS may thread a GEMV of any size: keep serial
-  if (batches > 1 && !gemv && static_cast<double>(M) * N * K <= cpu::kSmallGemm) {
-    const size_t grain = std::max<size_t>(1, static_cast<size_t>(cpu::kSmallGemm / (M * N * K)));
+  const double work = static_cast<double>(M) * N * K;
+  // Small products run single-threaded in OpenBLAS: spread them over the pool. With OpenBLAS
+  // single-threaded (blas_threads.h) the same holds for large ones once there are at least as
+  // many products as threads: whole products per thread need no redundant packing and fewer
+  // synchronisations than splitting each product.
+  const bool spread = work <= cpu::kSmallGemm ||
+                      (cpu::blas_on_pool() && batches >= cpu::num_threads() &&
+                       (batches % cpu::num_threads() == 0 || batches >= 4 * cpu::num_threads()));
+  if (batches > 1 && !gemv && spread) {
+    const size_t grain = std::max<size_t>(1, static_cast<size_t>(cpu::kSmallGemm / work));
     cpu::parallel_for(batches, grain, [&](size_t b0, size_t e0) {
       for (size_t i = b0; i < e0; ++i)
         one(static_cast<int64_t>(i));
