@@ -257,6 +257,29 @@ DEVICE_TEST(MatmulValues, LargeProductsSplitOverThreads) {
   }
 }
 
+// 16-bit matrix-vector products read the matrix directly (backend/cpu/matmul.cpp; AVX-512 BF16
+// dot products where the CPU has them): inner lengths around the blocks of 32 and 64, strided
+// vectors, both operand orders, against float64 on the same (rounded) values.
+DEVICE_TEST(MatmulValues, HalfMatrixVectorProducts) {
+  for (Dtype t : {bfloat16, float16}) {
+    for (int K : {1, 31, 32, 33, 63, 64, 65, 100, 1000}) {
+      SCOPED_TRACE(dtype_name(t) + " K=" + std::to_string(K));
+      const int L = 50;
+      array W = astype(tx::rand64({L, K}, -1, 1, K + 1), t, device);
+      array V = astype(tx::rand64({3, K}, -1, 1, K + 2), t, device);
+      array W64 = astype(W, float64, device), V64 = astype(V, float64, device);
+      const double tol = 2e-2;
+      // v @ W^T (W^T is a transposed view: a dot product per row of W).
+      array v = slice(V, {1, 0}, {2, K}, device);
+      EXPECT_TRUE(matmul_matches(matmul(v, transpose(W, device), device), astype(v, float64),
+                                 transpose(W64, device), tol));
+      // W @ v as a column: the vector is a strided column of V^T.
+      array col = slice(transpose(V, device), {0, 2}, {K, 3}, device);
+      EXPECT_TRUE(matmul_matches(matmul(W, col, device), W64, astype(col, float64), tol));
+    }
+  }
+}
+
 DEVICE_TEST(MatmulValues, EmptyDimensions) {
   for (Dtype t : {float32, float64, float16, bfloat16, complex64}) {
     SCOPED_TRACE(dtype_name(t));

@@ -14,6 +14,7 @@
 
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/simd_bf16.h"
 #include "backend/cpu/threading.h"
 #include "primitives/primitives.h"
 
@@ -116,7 +117,18 @@ void gemv_16bit(array a, array b, array& out) {
   const H* mat = vec_is_a ? B : A;
   const int64_t ld = vec_is_a ? lb.ld : la.ld;
   const bool dot = vec_is_a ? lb.trans : !la.trans;
-  if (dot) {
+  if (dot && std::is_same_v<H, bfloat16_t> && cpu::has_avx512_bf16()) {
+    // AVX-512 BF16 dot products straight from the 16-bit data (simd_bf16.h).
+    std::vector<uint16_t> vb(K);
+    for (int64_t k = 0; k < K; ++k)
+      vb[k] = vp[k * inc].bits;
+    const auto* m16 = reinterpret_cast<const uint16_t*>(mat);
+    const size_t grain = std::max<int64_t>(1, static_cast<int64_t>(cpu::kElementwiseGrain) / K);
+    cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
+      cpu::gemv_rows_bf16(m16 + static_cast<int64_t>(l0) * ld, ld, static_cast<int64_t>(l1 - l0),
+                          vb.data(), K, y.data() + l0);
+    });
+  } else if (dot) {
     const size_t grain = std::max<int64_t>(1, static_cast<int64_t>(cpu::kElementwiseGrain) / K);
     cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
       for (size_t l = l0; l < l1; ++l) {

@@ -25,8 +25,7 @@ inline float bf16_round_scalar(float x) {
 // 16 floats to bfloat16 bits as float_to_bf16_bits does.
 TANDEM_AVX512_BF16 inline __m256i cvt16(__m512 x) {
   const __m256i h = reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(x));
-  if (__builtin_expect(_mm512_fpclass_ps_mask(x, 0x20) == 0, 1))
-    return h;  // no denormal
+  if (__builtin_expect(_mm512_fpclass_ps_mask(x, 0x20) == 0, 1)) return h;  // no denormal
   // Integer rounding for the whole vector: (u + 0x7fff + lsb) >> 16; NaN: (u >> 16) | 0x40.
   const __m512i u = _mm512_castps_si512(x);
   const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
@@ -69,6 +68,38 @@ TANDEM_AVX512_BF16 void norm_row_avx512(const float* v, float mu, float inv, con
   }
 }
 
+TANDEM_AVX512_BF16 inline __m512 dot32(__m512 acc, const uint16_t* a, const uint16_t* b) {
+  return _mm512_dpbf16_ps(acc, reinterpret_cast<__m512bh>(_mm512_loadu_si512(a)),
+                          reinterpret_cast<__m512bh>(_mm512_loadu_si512(b)));
+}
+
+TANDEM_AVX512_BF16 void gemv_rows_avx512(const uint16_t* mat, int64_t ld, int64_t rows,
+                                         const uint16_t* v, int64_t K, float* y) {
+  for (int64_t l = 0; l < rows; ++l) {
+    const uint16_t* row = mat + l * ld;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    int64_t k = 0;
+    for (; k + 64 <= K; k += 64) {
+      a0 = dot32(a0, row + k, v + k);
+      a1 = dot32(a1, row + k + 32, v + k + 32);
+    }
+    if (k + 32 <= K) {
+      a0 = dot32(a0, row + k, v + k);
+      k += 32;
+    }
+    float s[16];
+    _mm512_storeu_ps(s, _mm512_add_ps(a0, a1));
+    float tail = 0;
+    for (; k < K; ++k)
+      tail += detail::bf16_bits_to_float(row[k]) * detail::bf16_bits_to_float(v[k]);
+    for (int w = 8; w >= 1; w /= 2) {  // pairwise: lane j += lane j + w
+      for (int j = 0; j < w; ++j)
+        s[j] += s[j + w];
+    }
+    y[l] = tail + s[0];
+  }
+}
+
 }  // namespace
 
 bool has_avx512_bf16() {
@@ -98,6 +129,17 @@ void norm_row_bf16(const float* v, float mu, float inv, const float* w, const fl
     if (b) t = bf16_round_scalar(t) + b[j];
     y[j] = detail::float_to_bf16_bits(t);
   }
+}
+
+}  // namespace tandem::cpu
+
+namespace tandem::cpu {
+
+bool gemv_rows_bf16(const uint16_t* mat, int64_t ld, int64_t rows, const uint16_t* v, int64_t K,
+                    float* y) {
+  if (!has_avx512_bf16()) return false;
+  gemv_rows_avx512(mat, ld, rows, v, K, y);
+  return true;
 }
 
 }  // namespace tandem::cpu

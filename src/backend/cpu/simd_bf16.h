@@ -22,4 +22,11 @@ void round_to_bf16(const float* in, uint16_t* out, int64_t n);
 void norm_row_bf16(const float* v, float mu, float inv, const float* w, const float* b, uint16_t* y,
                    int64_t n);
 
+/// y[l] = sum_k mat[l * ld + k] * v[k] for l < rows, bfloat16 matrix and vector, float32 sums:
+/// with AVX-512 BF16 dot-product instructions (16 lanes, two accumulators over alternate blocks
+/// of 32; products are exact, each addition rounds to nearest even, denormals are flushed) when
+/// the CPU has them. Returns false, doing nothing, when it does not.
+bool gemv_rows_bf16(const uint16_t* mat, int64_t ld, int64_t rows, const uint16_t* v, int64_t K,
+                    float* y);
+
 }  // namespace tandem::cpu
