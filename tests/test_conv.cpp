@@ -384,6 +384,25 @@ DEVICE_TEST(ConvForward, Float32Blocking) {
     EXPECT_EQ(y.dtype(), float32);
     EXPECT_TRUE(conv_matches(y, c, p, 1e-4));
   }
+  // Operands in any layout (transposed, strided, reversed: negative strides) and a broadcast
+  // weight, read in place by the CPU's direct kernel.
+  Case c = make_case({2, 6, 5, 6}, {20, 3, 2, 3}, 350);
+  Params p = P(2, {}, {1, 0}, {1, 1}, {}, {}, 2, false);
+  for (tx::Layout lx : tx::all_layouts()) {
+    for (tx::Layout lw : tx::all_layouts()) {
+      SCOPED_TRACE(std::string(tx::layout_name(lx)) + " / " + tx::layout_name(lw));
+      array x = tx::with_layout(c.x, c.xs, lx, float32),
+            w = tx::with_layout(c.w, c.ws, lw, float32);
+      EXPECT_TRUE(conv_matches(
+          conv_general(x, w, p.stride, p.lo, p.hi, p.kdil, p.idil, p.groups, p.flip, device), c, p,
+          1e-4));
+    }
+  }
+  array wb = broadcast_to(astype(tx::rand64({1, 3, 2, 3}, -1, 1, 351), float32), {20, 3, 2, 3});
+  Case d{c.x, values(wb), c.xs, c.ws};
+  EXPECT_TRUE(conv_matches(conv_general(astype(c.X(), float32), wb, p.stride, p.lo, p.hi, p.kdil,
+                                        p.idil, p.groups, p.flip, device),
+                           d, p, 1e-4));
 }
 
 // ------------------------------ transposed ------------------------------

@@ -59,25 +59,6 @@ void conv_typed(const Convolution& p, const array& in, const array& w, array& ou
     std::fill(O, O + out.size(), T(0));
     return;
   }
-  if constexpr (std::is_same_v<T, float>) {
-    if (cpu::conv_direct_available()) {
-      cpu::ConvShape s;
-      s.N = N;
-      s.Cin = cin;
-      s.O = cout;
-      s.G = G;
-      s.S = ishape;
-      s.K = kshape;
-      s.OS = oshape;
-      s.stride = p.stride_;
-      s.kdil = p.kernel_dilation_;
-      s.idil = p.input_dilation_;
-      s.pad_lo = p.padding_lo_;
-      s.flip = p.flip_;
-      cpu::conv_direct(s, X, W, O);
-      return;
-    }
-  }
   // Per spatial axis, the input position each (output position, kernel tap) reads, or -1 when
   // it falls in the padding or between dilated input elements. Computed once, so the im2col
   // loop below does no division per tap.
@@ -159,6 +140,46 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, std::vector<array>&
     out.set_data(allocator::malloc(out.nbytes()));
     conv_typed<double>(*this, as_contiguous(inputs[0], float64), as_contiguous(inputs[1], float64),
                        out);
+    return;
+  }
+  if (cpu::conv_direct_available()) {
+    // The direct kernel reads float32 operands in any layout (a weight gradient's transposed
+    // operands need no copy); 16-bit ones are converted once.
+    auto f32 = [](const array& a) { return a.dtype() == float32 ? a : as_contiguous(a, float32); };
+    array in = f32(inputs[0]), w = f32(inputs[1]);
+    const int sp = in.ndim() - 2;
+    cpu::ConvShape s;
+    s.N = in.shape()[0];
+    s.Cin = in.shape()[sp + 1];
+    s.O = w.shape()[0];
+    s.G = groups_;
+    for (int i = 0; i < sp; ++i) {
+      s.S.push_back(in.shape()[1 + i]);
+      s.K.push_back(w.shape()[1 + i]);
+      s.OS.push_back(out.shape()[1 + i]);
+    }
+    s.stride = stride_;
+    s.kdil = kernel_dilation_;
+    s.idil = input_dilation_;
+    s.pad_lo = padding_lo_;
+    s.flip = flip_;
+    s.x_strides.assign(in.strides().begin(), in.strides().end());
+    s.w_strides.assign(w.strides().begin(), w.strides().end());
+    array o = out;
+    if (t != float32) {
+      o = array(out.shape(), float32, nullptr, {});
+      o.detach();
+    }
+    o.set_data(allocator::malloc(o.nbytes()));
+    int64_t cols = w.shape()[sp + 1];  // taps x channels per group
+    for (int i = 0; i < sp; ++i)
+      cols *= w.shape()[1 + i];
+    if (cols == 0) {
+      std::fill(o.unsafe_data<float>(), o.unsafe_data<float>() + o.size(), 0.0f);
+    } else {
+      cpu::conv_direct(s, in.unsafe_data<float>(), w.unsafe_data<float>(), o.unsafe_data<float>());
+    }
+    if (t != float32) cpu::copy_to_row_contiguous(o, out);
     return;
   }
   // float32, and 16-bit floats computed in float32.

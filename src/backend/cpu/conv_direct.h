@@ -8,13 +8,14 @@
 
 namespace tandem::cpu {
 
-/// A channels-last convolution: input (N, S..., Cin), weights (O, K..., Cin/G), output
-/// (N, OS..., O), all row-contiguous float32.
+/// A channels-last convolution: input (N, S..., Cin) and weights (O, K..., Cin/G) float32 in any
+/// layout (given by their strides), output (N, OS..., O) row-contiguous float32.
 struct ConvShape {
   int N = 0, Cin = 0, O = 0, G = 1;
   std::vector<int> S, K, OS;                    // spatial sizes of input, kernel, output
   std::vector<int> stride, kdil, idil, pad_lo;  // per spatial axis
   bool flip = false;                            // kernel taps reversed (true convolution)
+  std::vector<int64_t> x_strides, w_strides;    // element strides of x and w: any layout
 };
 
 /// Whether conv_direct may run: the CPU has AVX-512F and TANDEM_CPU_CONV is not "im2col".
