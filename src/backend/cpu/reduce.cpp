@@ -240,30 +240,37 @@ void reduce_contiguous(const T* in, U* out, const std::vector<Group>& g, size_t 
         rstride[i] = (i == ng - 2) ? 1 : rstride[i + 1] * g[i + 1].extent;
         (g[i].reduced ? red : kept).insert((g[i].reduced ? red : kept).begin(), i);
       }
-      int64_t nred = 1;
-      for (int i : red)
-        nred *= g[i].extent;
+      // Row offsets of the reduced combinations, in accumulation order (an odometer).
+      std::vector<int64_t> roff{0};
+      for (int i : red) {
+        std::vector<int64_t> next;
+        for (int64_t o : roff)
+          for (int64_t k = 0; k < g[i].extent; ++k)
+            next.push_back(o + k * rstride[i]);
+        roff.swap(next);
+      }
+      const int64_t nred = static_cast<int64_t>(roff.size());
       const size_t out_rows = out_size / static_cast<size_t>(inner);
       const size_t grain =
           std::max<size_t>(1, cpu::kElementwiseGrain / std::max<int64_t>(1, nred * inner));
       parallel_for(out_rows, grain, [&](size_t b, size_t e) {
-        std::vector<int64_t> ri(red.size());
+        // Kept-group indices of output row b, then advanced row by row (an odometer).
+        std::vector<int64_t> ki(kept.size());
+        int64_t base = 0, rem = static_cast<int64_t>(b);
+        for (int k = static_cast<int>(kept.size()) - 1; k >= 0; --k) {
+          ki[k] = rem % g[kept[k]].extent;
+          rem /= g[kept[k]].extent;
+          base += ki[k] * rstride[kept[k]];
+        }
         for (size_t j = b; j < e; ++j) {
-          int64_t base = 0, rem = static_cast<int64_t>(j);
+          A* dst = acc.get() + j * inner;
+          for (int64_t r = 0; r < nred; ++r)
+            accumulate_row<Op>(dst, in + (base + roff[r]) * inner, inner);
           for (int k = static_cast<int>(kept.size()) - 1; k >= 0; --k) {
-            base += (rem % g[kept[k]].extent) * rstride[kept[k]];
-            rem /= g[kept[k]].extent;
-          }
-          std::fill(ri.begin(), ri.end(), 0);
-          int64_t off = base;
-          for (int64_t r = 0; r < nred; ++r) {
-            accumulate_row<Op>(acc.get() + j * inner, in + off * inner, inner);
-            for (int k = static_cast<int>(red.size()) - 1; k >= 0; --k) {  // odometer
-              off += rstride[red[k]];
-              if (++ri[k] < g[red[k]].extent) break;
-              off -= ri[k] * rstride[red[k]];
-              ri[k] = 0;
-            }
+            base += rstride[kept[k]];
+            if (++ki[k] < g[kept[k]].extent) break;
+            base -= ki[k] * rstride[kept[k]];
+            ki[k] = 0;
           }
         }
       });
