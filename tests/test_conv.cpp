@@ -321,12 +321,12 @@ DEVICE_TEST(ConvForward, Dtypes) {
   EXPECT_TRUE(tandem_test::array_close(m, want, os));
 }
 
-// float32 in shapes that the CPU's direct kernel (backend/cpu/conv_direct.cpp) blocks in
-// different ways: output channels not a multiple of 16, or above 64 (several output blocks);
+// float32 and bfloat16 in shapes that the CPU's direct kernels (backend/cpu/conv_direct.cpp) block
+// in different ways: output channels not a multiple of 16, or above 64 (several output blocks);
 // more than 256 input channels (K blocks of channels); many taps (K blocks of taps); position
 // counts that are not a multiple of the tile rows; strides, dilations, asymmetric and no padding
 // (the input read in place), groups, depthwise, flip, and 1 to 3 spatial axes.
-DEVICE_TEST(ConvForward, Float32Blocking) {
+DEVICE_TEST(ConvForward, Float32AndBfloat16Blocking) {
   struct G {
     const char* name;
     Shape xs, ws;
@@ -383,6 +383,13 @@ DEVICE_TEST(ConvForward, Float32Blocking) {
                            p.kdil, p.idil, p.groups, p.flip, device);
     EXPECT_EQ(y.dtype(), float32);
     EXPECT_TRUE(conv_matches(y, c, p, 1e-4));
+    // bfloat16 (the CPU's AVX-512 BF16 kernel: channels in pairs, odd counts padded), against
+    // float64 on the rounded values; one rounding of the float32 sums at the end.
+    array xb = astype(c.X(), bfloat16), wb = astype(c.W(), bfloat16);
+    Case cb{values(xb), values(wb), c.xs, c.ws};
+    array yb = conv_general(xb, wb, p.stride, p.lo, p.hi, p.kdil, p.idil, p.groups, p.flip, device);
+    EXPECT_EQ(yb.dtype(), bfloat16);
+    EXPECT_TRUE(conv_matches(yb, cb, p, 1e-2));
   }
   // Operands in any layout (transposed, strided, reversed: negative strides) and a broadcast
   // weight, read in place by the CPU's direct kernel.
@@ -403,6 +410,18 @@ DEVICE_TEST(ConvForward, Float32Blocking) {
   EXPECT_TRUE(conv_matches(conv_general(astype(c.X(), float32), wb, p.stride, p.lo, p.hi, p.kdil,
                                         p.idil, p.groups, p.flip, device),
                            d, p, 1e-4));
+  // bfloat16 in every layout.
+  for (tx::Layout lx : tx::all_layouts()) {
+    for (tx::Layout lw : tx::all_layouts()) {
+      SCOPED_TRACE(std::string("bfloat16 ") + tx::layout_name(lx) + " / " + tx::layout_name(lw));
+      array x = tx::with_layout(c.x, c.xs, lx, bfloat16),
+            w = tx::with_layout(c.w, c.ws, lw, bfloat16);
+      Case cb{values(astype(c.X(), bfloat16)), values(astype(c.W(), bfloat16)), c.xs, c.ws};
+      EXPECT_TRUE(conv_matches(
+          conv_general(x, w, p.stride, p.lo, p.hi, p.kdil, p.idil, p.groups, p.flip, device), cb, p,
+          1e-2));
+    }
+  }
 }
 
 // ------------------------------ transposed ------------------------------

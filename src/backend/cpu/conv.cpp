@@ -145,7 +145,13 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, std::vector<array>&
   if (cpu::conv_direct_available()) {
     // The direct kernel reads float32 operands in any layout (a weight gradient's transposed
     // operands need no copy); 16-bit ones are converted once.
-    auto f32 = [](const array& a) { return a.dtype() == float32 ? a : as_contiguous(a, float32); };
+    // bfloat16 operands with a bfloat16 result use AVX-512 BF16 dot products on the 16-bit data
+    // where the CPU has them (float32 sums, rounded once at the end).
+    const bool bf16 = t == bfloat16 && inputs[0].dtype() == bfloat16 &&
+                      inputs[1].dtype() == bfloat16 && cpu::conv_direct_bf16_available();
+    auto f32 = [&](const array& a) {
+      return a.dtype() == float32 || bf16 ? a : as_contiguous(a, float32);
+    };
     array in = f32(inputs[0]), w = f32(inputs[1]);
     const int sp = in.ndim() - 2;
     cpu::ConvShape s;
@@ -177,7 +183,14 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, std::vector<array>&
     if (cols == 0) {
       std::fill(o.unsafe_data<float>(), o.unsafe_data<float>() + o.size(), 0.0f);
     } else {
-      cpu::conv_direct(s, in.unsafe_data<float>(), w.unsafe_data<float>(), o.unsafe_data<float>());
+      if (bf16) {
+        cpu::conv_direct_bf16(s, reinterpret_cast<const uint16_t*>(in.unsafe_data<bfloat16_t>()),
+                              reinterpret_cast<const uint16_t*>(w.unsafe_data<bfloat16_t>()),
+                              o.unsafe_data<float>());
+      } else {
+        cpu::conv_direct(s, in.unsafe_data<float>(), w.unsafe_data<float>(),
+                         o.unsafe_data<float>());
+      }
     }
     if (t != float32) cpu::copy_to_row_contiguous(o, out);
     return;

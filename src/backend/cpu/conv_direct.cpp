@@ -21,8 +21,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <utility>
 
+#include "backend/cpu/simd_bf16.h"
 #include "backend/cpu/threading.h"
 #include "tandem/allocator.h"
 #include "tandem/array.h"
@@ -39,22 +41,26 @@ constexpr int rows_for(int v) {
   return v == 1 ? 14 : v == 2 ? 12 : v == 3 ? 8 : 6;
 }
 
+/// One micro-kernel call. E is the element type of the input and packed weights: float, or
+/// bfloat16 bits (uint16_t), whose kernel consumes channels in pairs.
+template <typename E>
 struct Tile {
-  const float* a[kMaxRows];  // row r of A at tap 0 of this K block, first channel of the block
-  float* c[kMaxRows];        // row r of the output, first column of this output block
-  const int64_t* toff;       // per tap of the block: floats to add to a[r]
-  int ntaps;                 // taps in this K block
-  int nc;                    // channels in this K block
-  const float* w;            // packed weights at (first tap, first channel) of the block
-  int64_t wtap;              // floats between consecutive taps in w
-  unsigned mask;             // valid lanes of the last vector
-  bool accumulate;           // add to out instead of overwriting it
+  const E* a[kMaxRows];  // row r of A at tap 0 of this K block, first channel of the block
+  float* c[kMaxRows];    // row r of the output, first column of this output block
+  const int64_t* toff;   // per tap of the block: elements to add to a[r]
+  int ntaps;             // taps in this K block
+  int nc;                // channels (float) or channel pairs (bfloat16) in this K block
+  const E* w;            // packed weights at (first tap, first channel) of the block
+  int64_t wtap;          // elements between consecutive taps in w
+  unsigned mask;         // valid lanes of the last vector
+  bool accumulate;       // add to out instead of overwriting it
 };
 
 #define TANDEM_AVX512 __attribute__((target("avx512f")))
+#define TANDEM_AVX512_BF16 __attribute__((target("avx512f,avx512bf16")))
 
 template <int R, int V>
-TANDEM_AVX512 void tile_kernel(const Tile& p) {
+TANDEM_AVX512 void tile_kernel(const Tile<float>& p) {
   __m512 acc[R][V];
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
@@ -95,6 +101,53 @@ TANDEM_AVX512 void tile_kernel(const Tile& p) {
   }
 }
 
+/// The bfloat16 kernel: packed weights hold, per channel pair and output, the two weights
+/// next to each other, so one AVX-512 BF16 dot-product instruction adds x_c * w_c +
+/// x_c+1 * w_c+1 for 16 outputs (products exact, sums in float32, denormals flushed).
+template <int R, int V>
+TANDEM_AVX512_BF16 void tile_kernel_bf16(const Tile<uint16_t>& p) {
+  __m512 acc[R][V];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = _mm512_setzero_ps();
+  }
+  for (int t = 0; t < p.ntaps; ++t) {
+    const uint16_t* ar[R];
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r)
+      ar[r] = p.a[r] + p.toff[t];
+    const uint16_t* wt = p.w + t * p.wtap;
+    for (int c2 = 0; c2 < p.nc; ++c2) {
+      __m512bh wv[V];
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v)
+        wv[v] = reinterpret_cast<__m512bh>(_mm512_loadu_si512(wt + (c2 * V + v) * 32));
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) {
+        int32_t pair;
+        std::memcpy(&pair, ar[r] + 2 * c2, sizeof pair);
+        const __m512bh b = reinterpret_cast<__m512bh>(_mm512_set1_epi32(pair));
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v)
+          acc[r][v] = _mm512_dpbf16_ps(acc[r][v], b, wv[v]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      const __mmask16 m = static_cast<__mmask16>(v == V - 1 ? p.mask : 0xffffu);
+      float* cp = p.c[r] + v * 16;
+      __m512 y = acc[r][v];
+      if (p.accumulate) y = _mm512_add_ps(_mm512_maskz_loadu_ps(m, cp), y);
+      _mm512_mask_storeu_ps(cp, m, y);
+    }
+  }
+}
+
 /// One tap of a packed weight block: dst[c * 16V + j] = src[j * fstride + c] for the `width`
 /// filters of the block (zero beyond), c < cgi. A transpose: gathers read the 16 filters of a
 /// vector at one channel, so the stores are contiguous (strided scalar stores were 5% of a CNN
@@ -119,45 +172,50 @@ TANDEM_AVX512 void pack_tap(const float* src, int64_t fstride, int width, int V,
   }
 }
 
-using Kernel = void (*)(const Tile&);
+template <typename E>
+using Kernel = void (*)(const Tile<E>&);
 
-template <int V, int... Rs>
-constexpr std::array<Kernel, kMaxRows> kernels_for(std::integer_sequence<int, Rs...>) {
-  return {
-      (Rs + 1 <= rows_for(V) ? &tile_kernel<(Rs + 1 <= rows_for(V) ? Rs + 1 : 1), V> : nullptr)...};
+template <typename E, int V, int... Rs>
+constexpr std::array<Kernel<E>, kMaxRows> kernels_for(std::integer_sequence<int, Rs...>) {
+  if constexpr (std::is_same_v<E, float>) {
+    return {(Rs + 1 <= rows_for(V) ? &tile_kernel<(Rs + 1 <= rows_for(V) ? Rs + 1 : 1), V>
+                                   : nullptr)...};
+  } else {
+    return {(Rs + 1 <= rows_for(V) ? &tile_kernel_bf16<(Rs + 1 <= rows_for(V) ? Rs + 1 : 1), V>
+                                   : nullptr)...};
+  }
 }
 
-/// kKernels[V - 1][R - 1]: the micro-kernel for R positions and V vectors of outputs.
-const std::array<std::array<Kernel, kMaxRows>, 4> kKernels{
-    kernels_for<1>(std::make_integer_sequence<int, kMaxRows>{}),
-    kernels_for<2>(std::make_integer_sequence<int, kMaxRows>{}),
-    kernels_for<3>(std::make_integer_sequence<int, kMaxRows>{}),
-    kernels_for<4>(std::make_integer_sequence<int, kMaxRows>{})};
+/// kernels<E>()[V - 1][R - 1]: the micro-kernel for R positions and V vectors of outputs.
+template <typename E>
+const std::array<std::array<Kernel<E>, kMaxRows>, 4>& kernels() {
+  static const std::array<std::array<Kernel<E>, kMaxRows>, 4> k{
+      kernels_for<E, 1>(std::make_integer_sequence<int, kMaxRows>{}),
+      kernels_for<E, 2>(std::make_integer_sequence<int, kMaxRows>{}),
+      kernels_for<E, 3>(std::make_integer_sequence<int, kMaxRows>{}),
+      kernels_for<E, 4>(std::make_integer_sequence<int, kMaxRows>{})};
+  return k;
+}
 
 /// Scratch memory from Tandem's allocator (its cache hands the same mapped block back next call).
-array scratch(int64_t floats) {
+array scratch(int64_t bytes) {
+  const int64_t floats = (bytes + 3) / 4;
   array a({static_cast<int32_t>(std::min<int64_t>(floats, INT32_MAX))}, float32, nullptr, {});
   a.detach();
   a.set_data(allocator::malloc(static_cast<size_t>(std::max<int64_t>(floats, 1)) * sizeof(float)));
   return a;
 }
 
-}  // namespace
-
-bool conv_direct_available() {
-  static const bool ok = [] {
-    const char* e = std::getenv("TANDEM_CPU_CONV");
-    if (e && std::string(e) == "im2col") return false;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
-  }();
-  return ok;
-}
-
-void conv_direct(const ConvShape& s, const float* x, const float* w, float* out) {
+template <typename E>
+void conv_direct_impl(const ConvShape& s, const E* x, const E* w, float* out) {
+  // bfloat16 kernels take channels in pairs: each group's channels are padded to an even count
+  // (cgi: the padded count below; cgi0: the real one).
+  constexpr int kPack = std::is_same_v<E, float> ? 1 : 2;
   const int sp = static_cast<int>(s.S.size());
-  const int Cin = s.Cin, O = s.O, G = s.G;
-  const int cgi = Cin / G, cgo = O / G;
+  const int G = s.G, O = s.O;
+  const int cgi0 = s.Cin / G, cgo = O / G;
+  const int cgi = (cgi0 + kPack - 1) / kPack * kPack;
+  const int Cin = G * cgi;  // channels per pixel of the grid
   int64_t T = 1, npos = s.N;
   for (int i = 0; i < sp; ++i) {
     T *= s.K[i];
@@ -169,7 +227,7 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
   // The input is read in place only when row-contiguous and neither padded nor dilated.
   const std::vector<int64_t>& xs = s.x_strides;  // (n, spatial..., channel), in elements
   std::vector<int64_t> P(sp), Pstr(sp + 1, 1);
-  bool copy = xs[sp + 1] != 1;
+  bool copy = xs[sp + 1] != 1 || cgi != cgi0;
   {
     int64_t rm = Cin;  // row-major stride of the axis being checked
     for (int i = sp - 1; i >= 0; --i) {
@@ -187,10 +245,10 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
   for (int i = sp - 1; i >= 0; --i)
     Pstr[i] = Pstr[i + 1] * P[i];
   const int64_t pimg = Pstr[0];  // pixels per image
-  array xp_buf = copy ? scratch(s.N * pimg * Cin) : array(0.0f);
-  const float* X = x;
+  array xp_buf = copy ? scratch(s.N * pimg * Cin * int64_t(sizeof(E))) : array(0.0f);
+  const E* X = x;
   if (copy) {
-    float* xp = xp_buf.unsafe_data<float>();
+    E* xp = reinterpret_cast<E*>(xp_buf.unsafe_data<float>());
     const int64_t last = P[sp - 1];
     const int64_t lines = s.N * (pimg / last);
     const int64_t cs = xs[sp + 1];
@@ -203,7 +261,7 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
     parallel_for(lines, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, last * Cin)),
                  [&](size_t b, size_t e) {
                    for (size_t line = b; line < e; ++line) {
-                     float* dst = xp + static_cast<int64_t>(line) * last * Cin;
+                     E* dst = xp + static_cast<int64_t>(line) * last * Cin;
                      // Decompose line -> (n, q_0..q_{sp-2}).
                      int64_t rem = static_cast<int64_t>(line), src = 0;
                      bool inside = true;
@@ -215,21 +273,27 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
                        src += j * xs[1 + i];
                      }
                      if (!inside) {
-                       std::memset(dst, 0, sizeof(float) * last * Cin);
+                       std::memset(dst, 0, sizeof(E) * last * Cin);
                        continue;
                      }
-                     const float* xl = x + rem * xs[0] + src;  // rem is n
+                     const E* xl = x + rem * xs[0] + src;  // rem is n
                      for (int64_t q = 0; q < last; ++q) {
                        int64_t j = src_of(sp - 1, q);
-                       float* d = dst + q * Cin;
+                       E* d = dst + q * Cin;
                        if (j < 0) {
-                         std::memset(d, 0, sizeof(float) * Cin);
-                       } else if (cs == 1) {
-                         std::memcpy(d, xl + j * xs[sp], sizeof(float) * Cin);
+                         std::memset(d, 0, sizeof(E) * Cin);
+                         continue;
+                       }
+                       const E* p = xl + j * xs[sp];
+                       if (cs == 1 && cgi == cgi0) {
+                         std::memcpy(d, p, sizeof(E) * Cin);
                        } else {
-                         const float* p = xl + j * xs[sp];
-                         for (int c = 0; c < Cin; ++c)
-                           d[c] = p[c * cs];
+                         for (int g = 0; g < G; ++g) {
+                           for (int c = 0; c < cgi0; ++c)
+                             d[g * cgi + c] = p[(g * cgi0 + c) * cs];
+                           for (int c = cgi0; c < cgi; ++c)
+                             d[g * cgi + c] = E(0);
+                         }
                        }
                      }
                    }
@@ -278,8 +342,8 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
   }
   // Gathers need 32-bit indices j * wo (j < 64) and rows of channels read contiguously.
   const bool gather = wc == 1 && wo > 0 && 64 * wo < (int64_t(1) << 31);
-  array wp_buf = scratch(boff.back());
-  float* wp = wp_buf.unsafe_data<float>();
+  array wp_buf = scratch(boff.back() * int64_t(sizeof(E)));
+  E* wp = reinterpret_cast<E*>(wp_buf.unsafe_data<float>());
   parallel_for(static_cast<size_t>(G) * nob * T, std::max<int64_t>(1, 8192 / std::max(1, cgi * 64)),
                [&](size_t b, size_t e) {
                  for (size_t i = b; i < e; ++i) {
@@ -289,10 +353,16 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
                    const int width = std::min(64, cgo - ob * 64);
                    const int V = (width + 15) / 16;
                    const int64_t wt = s.flip ? T - 1 - t : t;  // flipping every axis
-                   float* dst = wp + boff[gob] + t * cgi * 16 * V;
-                   const float* src =
-                       w + (static_cast<int64_t>(g) * cgo + ob * 64) * wo + wtoff[wt];
-                   if (wo == 1) {
+                   E* dst = wp + boff[gob] + t * cgi * 16 * V;
+                   const E* src = w + (static_cast<int64_t>(g) * cgo + ob * 64) * wo + wtoff[wt];
+                   if constexpr (!std::is_same_v<E, float>) {
+                     // Pairs: dst[((c / 2) * 16V + j) * 2 + c % 2] = W[j][c], zero beyond.
+                     for (int c = 0; c < cgi; ++c) {
+                       E* d = dst + (c / 2) * 32 * V + c % 2;
+                       for (int j = 0; j < 16 * V; ++j)
+                         d[2 * j] = j < width && c < cgi0 ? src[j * wo + c * wc] : E(0);
+                     }
+                   } else if (wo == 1) {
                      // Output channels contiguous (a weight gradient's cotangent, transposed):
                      // one copy of `width` values per channel.
                      for (int c = 0; c < cgi; ++c) {
@@ -312,7 +382,8 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
 
   // ---- K blocks: channel chunks of <= 256, and as many taps as keep the block near 192 KiB ----
   const int cc = std::min(cgi, 256);
-  const int64_t tb = std::clamp<int64_t>((192 << 10) / (4 * 64 * static_cast<int64_t>(cc)), 1, T);
+  const int64_t tb =
+      std::clamp<int64_t>((192 << 10) / (int64_t(sizeof(E)) * 64 * static_cast<int64_t>(cc)), 1, T);
 
   // ---- positions, in tasks of up to 256 (an output tile of 64 KiB at 64 channels); fewer
   // when there are few positions, so that every thread gets several tasks ----
@@ -351,15 +422,15 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
           const int V = (width + 15) / 16;
           const int R = rows_for(V);
           const int lanes = width - 16 * (V - 1);
-          const float* wblock = wp + boff[g * nob + ob];
-          Tile tile;
+          const E* wblock = wp + boff[g * nob + ob];
+          Tile<E> tile;
           tile.wtap = static_cast<int64_t>(cgi) * 16 * V;
           tile.mask = lanes == 16 ? 0xffffu : (1u << lanes) - 1u;
           for (int64_t t0 = 0; t0 < T; t0 += tb) {
             for (int c0 = 0; c0 < cgi; c0 += cc) {
               tile.toff = toff.data() + t0;
               tile.ntaps = static_cast<int>(std::min(tb, T - t0));
-              tile.nc = std::min(cc, cgi - c0);
+              tile.nc = std::min(cc, cgi - c0) / kPack;
               tile.w = wblock + (t0 * cgi + c0) * 16 * V;
               tile.accumulate = t0 > 0 || c0 > 0;
               for (int64_t m = 0; m < mn; m += R) {
@@ -368,7 +439,7 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
                   tile.a[i] = X + aoff[m + i] + g * cgi + c0;
                   tile.c[i] = out + (m0 + m + i) * O + g * cgo + ob * 64;
                 }
-                kKernels[V - 1][r - 1](tile);
+                kernels<E>()[V - 1][r - 1](tile);
               }
             }
           }
@@ -376,6 +447,30 @@ void conv_direct(const ConvShape& s, const float* x, const float* w, float* out)
       }
     }
   });
+}
+
+}  // namespace
+
+bool conv_direct_available() {
+  static const bool ok = [] {
+    const char* e = std::getenv("TANDEM_CPU_CONV");
+    if (e && std::string(e) == "im2col") return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return ok;
+}
+
+bool conv_direct_bf16_available() {
+  return conv_direct_available() && has_avx512_bf16();
+}
+
+void conv_direct(const ConvShape& s, const float* x, const float* w, float* out) {
+  conv_direct_impl<float>(s, x, w, out);
+}
+
+void conv_direct_bf16(const ConvShape& s, const uint16_t* x, const uint16_t* w, float* out) {
+  conv_direct_impl<uint16_t>(s, x, w, out);
 }
 
 }  // namespace tandem::cpu
