@@ -189,13 +189,14 @@ Bench bench_conv2d(const Dims& shape, tx::Dtype dt = tx::bfloat16) {
 
 // Tandem runs OpenBLAS single-threaded and splits large products over its own pool
 // (src/backend/cpu/blas_threads.h). A baseline call is OpenBLAS as a program calling it directly
-// gets it: with as many threads as Tandem's pool, set for the call and restored after. (OpenBLAS's
-// workers keep spinning for a while after a threaded call, which can slow the Tandem run timed
-// next: the ratios err in OpenBLAS's favour.)
+// gets it: with as many threads as Tandem's pool, set for the call and restored after. OpenBLAS's
+// workers keep spinning for ~0.1 s after a threaded call; the cases wait that out (untimed,
+// kOpenBlasSettleMs) so that they do not slow the Tandem run timed next.
 extern "C" {
 void openblas_set_num_threads(int) __attribute__((weak));
 int openblas_get_num_threads(void) __attribute__((weak));
 }
+constexpr double kOpenBlasSettleMs = 150;
 struct OpenBlasThreads {
   int saved = 0;
   OpenBlasThreads() {
@@ -238,6 +239,7 @@ Bench bench_matmul_vs_sgemm(const Dims& shape) {
                 a->host.data(), int(K), bm->host.data(), int(N), 0.0f, out->data(), int(N));
   };
   b.baseline_name = "cblas_sgemm";
+  b.baseline_settle_ms = kOpenBlasSettleMs;
   b.baseline_check = [=] {
     return check_gemm_entries(out->data(), a->host.data(), bm->host.data(), M, K, N, 256);
   };
@@ -274,6 +276,7 @@ Bench bench_gemv_vs_sgemv(const Dims& shape) {
                 v->host.data(), 1, 0.0f, out->data(), 1);
   };
   b.baseline_name = "cblas_sgemv";
+  b.baseline_settle_ms = kOpenBlasSettleMs;
   b.baseline_check = [check, out] { return check(out->data()); };
   b.bytes = 4.0 * (N * K + K + N);
   b.flops = 2.0 * N * K;
@@ -317,6 +320,7 @@ Bench bench_conv2d_vs_im2col(const Dims& shape) {
                 col->data(), int(cols), w->host.data(), int(cols), 0.0f, out->data(), int(O));
   };
   b.baseline_name = "im2col+cblas_sgemm";
+  b.baseline_settle_ms = kOpenBlasSettleMs;
   b.baseline_check = [=] {
     Checker c(0, 0);
     uint64_t s = 7;
