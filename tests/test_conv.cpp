@@ -599,6 +599,14 @@ TEST(ConvGrad, Float32MatchesFloat64) {
        [](const array& x, const array& w) {
          return conv_transpose2d(x, w, {2, 2}, {1, 0});
        }},
+      // Depthwise: the weight gradient's packed "weights" (the cotangent, one output per group)
+      // would be 16x the cotangent, so the direct kernel declines and im2col runs.
+      {"depthwise 64 channels",
+       {8, 64, 64, 64},
+       {64, 3, 3, 1},
+       [](const array& x, const array& w) {
+         return conv2d(x, w, {1, 1}, {1, 1}, {1, 1}, 64);
+       }},
   };
   uint32_t seed = 400;
   for (auto& c : cases) {

@@ -207,7 +207,7 @@ array scratch(int64_t bytes) {
 }
 
 template <typename E>
-void conv_direct_impl(const ConvShape& s, const E* x, const E* w, float* out) {
+bool conv_direct_impl(const ConvShape& s, const E* x, const E* w, float* out) {
   // bfloat16 kernels take channels in pairs: each group's channels are padded to an even count
   // (cgi: the padded count below; cgi0: the real one).
   constexpr int kPack = std::is_same_v<E, float> ? 1 : 2;
@@ -245,6 +245,30 @@ void conv_direct_impl(const ConvShape& s, const E* x, const E* w, float* out) {
   for (int i = sp - 1; i >= 0; --i)
     Pstr[i] = Pstr[i + 1] * P[i];
   const int64_t pimg = Pstr[0];  // pixels per image
+
+  // ---- packed weight layout: per (group, block of <= 64 outputs): [tap][channel][16 * V] ----
+  const int nob = (cgo + 63) / 64;
+  std::vector<int64_t> boff(static_cast<size_t>(G) * nob + 1, 0);
+  for (int g = 0; g < G; ++g) {
+    for (int ob = 0; ob < nob; ++ob) {
+      const int width = std::min(64, cgo - ob * 64);
+      const int V = (width + 15) / 16;
+      boff[g * nob + ob + 1] = boff[g * nob + ob] + T * cgi * 16 * V;
+    }
+  }
+  // Decline when the scratch would dwarf the operands: outputs per group far below 16 (a
+  // depthwise weight gradient, whose "weights" are the whole cotangent, would be packed 16x) or
+  // an input dilated by a large stride. The caller then takes the im2col path, whose scratch is
+  // bounded.
+  {
+    int64_t in_elems = s.N * Cin, w_elems = static_cast<int64_t>(O) * T * cgi;
+    for (int i = 0; i < sp; ++i)
+      in_elems *= s.S[i];
+    constexpr int64_t kFree = int64_t(1) << 24;  // elements any case may use
+    const int64_t xp_elems = copy ? s.N * pimg * Cin : 0;
+    if (boff.back() > std::max(4 * w_elems, kFree) || xp_elems > std::max(4 * in_elems, kFree))
+      return false;
+  }
   array xp_buf = copy ? scratch(s.N * pimg * Cin * int64_t(sizeof(E))) : array(0.0f);
   const E* X = x;
   if (copy) {
@@ -315,16 +339,7 @@ void conv_direct_impl(const ConvShape& s, const E* x, const E* w, float* out) {
     }
   }
 
-  // ---- packed weights: per (group, block of <= 64 outputs): [tap][channel][16 * V] ----
-  const int nob = (cgo + 63) / 64;
-  std::vector<int64_t> boff(static_cast<size_t>(G) * nob + 1, 0);
-  for (int g = 0; g < G; ++g) {
-    for (int ob = 0; ob < nob; ++ob) {
-      const int width = std::min(64, cgo - ob * 64);
-      const int V = (width + 15) / 16;
-      boff[g * nob + ob + 1] = boff[g * nob + ob] + T * cgi * 16 * V;
-    }
-  }
+  // ---- packed weights ----
   // Weight strides (output, taps..., channel) and each tap's offset.
   const std::vector<int64_t>& ws = s.w_strides;
   const int64_t wo = ws[0], wc = ws[sp + 1];
@@ -447,6 +462,7 @@ void conv_direct_impl(const ConvShape& s, const E* x, const E* w, float* out) {
       }
     }
   });
+  return true;
 }
 
 }  // namespace
@@ -465,12 +481,12 @@ bool conv_direct_bf16_available() {
   return conv_direct_available() && has_avx512_bf16();
 }
 
-void conv_direct(const ConvShape& s, const float* x, const float* w, float* out) {
-  conv_direct_impl<float>(s, x, w, out);
+bool conv_direct(const ConvShape& s, const float* x, const float* w, float* out) {
+  return conv_direct_impl<float>(s, x, w, out);
 }
 
-void conv_direct_bf16(const ConvShape& s, const uint16_t* x, const uint16_t* w, float* out) {
-  conv_direct_impl<uint16_t>(s, x, w, out);
+bool conv_direct_bf16(const ConvShape& s, const uint16_t* x, const uint16_t* w, float* out) {
+  return conv_direct_impl<uint16_t>(s, x, w, out);
 }
 
 }  // namespace tandem::cpu

@@ -21,14 +21,17 @@ struct ConvShape {
 /// Whether conv_direct may run: the CPU has AVX-512F and TANDEM_CPU_CONV is not "im2col".
 bool conv_direct_available();
 
-/// Computes the whole convolution into `out` (every element written).
-void conv_direct(const ConvShape& s, const float* x, const float* w, float* out);
+/// Computes the whole convolution into `out` (every element written) and returns true; or
+/// returns false, writing nothing, when its scratch (padded input, packed weights) would be far
+/// larger than the operands (e.g. a depthwise weight gradient): the caller then uses im2col.
+bool conv_direct(const ConvShape& s, const float* x, const float* w, float* out);
 
 /// Whether conv_direct_bf16 may run: conv_direct_available() and AVX-512 BF16 (simd_bf16.h).
 bool conv_direct_bf16_available();
 
 /// The same for bfloat16 x and w (their bits): products exact, sums in float32 (AVX-512 BF16
-/// dot products, which flush denormals), `out` in float32 for the caller to round once.
-void conv_direct_bf16(const ConvShape& s, const uint16_t* x, const uint16_t* w, float* out);
+/// dot products, which flush denormals), `out` in float32 for the caller to round once; false
+/// as for conv_direct.
+bool conv_direct_bf16(const ConvShape& s, const uint16_t* x, const uint16_t* w, float* out);
 
 }  // namespace tandem::cpu
