@@ -17,6 +17,8 @@
 // --scaling runs the elementwise and reduction cases with 1 thread and with all threads.
 #include "bench_common.h"
 
+#include <thread>
+
 namespace tandem_bench {
 namespace {
 
@@ -294,8 +296,13 @@ double load_average() {
 // A case with a direct baseline: warm the baseline up and check it, then time Tandem's step and
 // the baseline alternately (so background load hits both alike). Returns {tandem, baseline}.
 std::pair<Timing, Timing> time_with_baseline(Bench& b, const Options& o, Check& chk) {
+  auto settle = [&] {
+    if (b.baseline_settle_ms > 0)
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(b.baseline_settle_ms));
+  };
   for (int w = 0; w < o.warmup; ++w)
     b.baseline();
+  settle();
   if (b.baseline_check) {
     Check bc = b.baseline_check();
     chk.ok = chk.ok && bc.ok;
@@ -313,7 +320,8 @@ std::pair<Timing, Timing> time_with_baseline(Bench& b, const Options& o, Check& 
     double t3 = now_ms();
     ts.push_back(t1 - t0);
     tb.push_back(t3 - t2);
-    if (r + 1 >= 3 && now_ms() - start > o.budget_s * 2e3) break;
+    settle();
+    if (r + 1 >= 3 && now_ms() - start > o.budget_s * 2e3 + r * b.baseline_settle_ms) break;
   }
   return {summarize(std::move(ts)), summarize(std::move(tb))};
 }

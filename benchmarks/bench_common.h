@@ -163,6 +163,9 @@ struct Bench {
   std::function<void()> baseline;
   std::string baseline_name;
   std::function<Check()> baseline_check;  // run after the first baseline run
+  // Untimed pause after each baseline run, so that what the baseline leaves running (OpenBLAS's
+  // worker threads spin for ~0.1 s after a threaded call) does not slow the next Tandem run.
+  double baseline_settle_ms = 0;
 };
 
 /// Thrown by a case that cannot run in this build or on this device.

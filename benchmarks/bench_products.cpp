@@ -187,6 +187,28 @@ Bench bench_conv2d(const Dims& shape, tx::Dtype dt = tx::bfloat16) {
 // (one thread, memcpy per kernel tap) followed by one cblas_sgemm. The baseline runs on the same
 // input values, is timed interleaved with the Tandem step, and is checked like it.
 
+// Tandem runs OpenBLAS single-threaded and splits large products over its own pool
+// (src/backend/cpu/blas_threads.h). A baseline call is OpenBLAS as a program calling it directly
+// gets it: with as many threads as Tandem's pool, set for the call and restored after. OpenBLAS's
+// workers keep spinning for ~0.1 s after a threaded call; the cases wait that out (untimed,
+// kOpenBlasSettleMs) so that they do not slow the Tandem run timed next.
+extern "C" {
+void openblas_set_num_threads(int) __attribute__((weak));
+int openblas_get_num_threads(void) __attribute__((weak));
+}
+constexpr double kOpenBlasSettleMs = 150;
+struct OpenBlasThreads {
+  int saved = 0;
+  OpenBlasThreads() {
+    if (!openblas_set_num_threads || !openblas_get_num_threads) return;
+    saved = openblas_get_num_threads();
+    openblas_set_num_threads(tx::cpu::num_threads());
+  }
+  ~OpenBlasThreads() {
+    if (saved > 0) openblas_set_num_threads(saved);
+  }
+};
+
 // `count` entries C[i, j] of a row-major [M, K] @ [K, N] product, spread over the matrix, against
 // double-precision dot products.
 Check check_gemm_entries(const float* got, const float* A, const float* B, int64_t M, int64_t K,
@@ -212,10 +234,12 @@ Bench bench_matmul_vs_sgemm(const Dims& shape) {
   auto a = make_input({M, K}, tx::float32, 20), bm = make_input({K, N}, tx::float32, 21);
   auto out = std::make_shared<std::vector<float>>(M * N);
   b.baseline = [=] {
+    OpenBlasThreads threads;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(M), int(N), int(K), 1.0f,
                 a->host.data(), int(K), bm->host.data(), int(N), 0.0f, out->data(), int(N));
   };
   b.baseline_name = "cblas_sgemm";
+  b.baseline_settle_ms = kOpenBlasSettleMs;
   b.baseline_check = [=] {
     return check_gemm_entries(out->data(), a->host.data(), bm->host.data(), M, K, N, 256);
   };
@@ -247,10 +271,12 @@ Bench bench_gemv_vs_sgemv(const Dims& shape) {
     return check(got.data());
   };
   b.baseline = [=] {
+    OpenBlasThreads threads;
     cblas_sgemv(CblasRowMajor, CblasNoTrans, int(N), int(K), 1.0f, w->host.data(), int(K),
                 v->host.data(), 1, 0.0f, out->data(), 1);
   };
   b.baseline_name = "cblas_sgemv";
+  b.baseline_settle_ms = kOpenBlasSettleMs;
   b.baseline_check = [check, out] { return check(out->data()); };
   b.bytes = 4.0 * (N * K + K + N);
   b.flops = 2.0 * N * K;
@@ -289,10 +315,12 @@ Bench bench_conv2d_vs_im2col(const Dims& shape) {
         }
       }
     }
+    OpenBlasThreads threads;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(O), int(cols), 1.0f,
                 col->data(), int(cols), w->host.data(), int(cols), 0.0f, out->data(), int(O));
   };
   b.baseline_name = "im2col+cblas_sgemm";
+  b.baseline_settle_ms = kOpenBlasSettleMs;
   b.baseline_check = [=] {
     Checker c(0, 0);
     uint64_t s = 7;

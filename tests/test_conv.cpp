@@ -321,6 +321,109 @@ DEVICE_TEST(ConvForward, Dtypes) {
   EXPECT_TRUE(tandem_test::array_close(m, want, os));
 }
 
+// float32 and bfloat16 in shapes that the CPU's direct kernels (backend/cpu/conv_direct.cpp) block
+// in different ways: output channels not a multiple of 16, or above 64 (several output blocks);
+// more than 256 input channels (K blocks of channels); many taps (K blocks of taps); position
+// counts that are not a multiple of the tile rows; strides, dilations, asymmetric and no padding
+// (the input read in place), groups, depthwise, flip, and 1 to 3 spatial axes.
+DEVICE_TEST(ConvForward, Float32AndBfloat16Blocking) {
+  struct G {
+    const char* name;
+    Shape xs, ws;
+    Params p;
+  };
+  auto P = [](int sp, std::vector<int> stride, std::vector<int> lo, std::vector<int> hi,
+              std::vector<int> kdil, std::vector<int> idil, int groups, bool flip) {
+    Params p = defaults(sp);
+    if (!stride.empty()) p.stride = stride;
+    if (!lo.empty()) p.lo = lo;
+    if (!hi.empty()) p.hi = hi;
+    if (!kdil.empty()) p.kdil = kdil;
+    if (!idil.empty()) p.idil = idil;
+    p.groups = groups;
+    p.flip = flip;
+    return p;
+  };
+  std::vector<G> cases{
+      {"17 outputs, 126 positions",
+       {2, 7, 9, 3},
+       {17, 3, 3, 3},
+       P(2, {}, {1, 1}, {1, 1}, {}, {}, 1, false)},
+      {"300 input channels",
+       {1, 5, 6, 300},
+       {20, 3, 3, 300},
+       P(2, {}, {1, 1}, {1, 1}, {}, {}, 1, false)},
+      {"81 taps", {1, 12, 12, 64}, {8, 9, 9, 64}, P(2, {}, {4, 4}, {4, 4}, {}, {}, 1, false)},
+      {"130 outputs, stride 2",
+       {2, 6, 7, 8},
+       {130, 3, 3, 8},
+       P(2, {2, 2}, {1, 1}, {2, 2}, {}, {}, 1, false)},
+      {"groups, kernel dilation",
+       {2, 6, 6, 12},
+       {36, 3, 3, 3},
+       P(2, {}, {2, 2}, {2, 2}, {2, 2}, {}, 4, false)},
+      {"depthwise", {1, 9, 9, 16}, {16, 3, 3, 1}, P(2, {}, {1, 1}, {1, 1}, {}, {}, 16, false)},
+      {"1-d input dilation flip", {3, 50, 5}, {33, 5, 5}, P(1, {3}, {3}, {1}, {}, {2}, 1, true)},
+      {"3-d",
+       {1, 5, 6, 4, 6},
+       {40, 3, 2, 3, 6},
+       P(3, {}, {1, 0, 1}, {1, 1, 0}, {1, 2, 1}, {}, 1, false)},
+      {"1x1, 64 outputs", {4, 10, 10, 32}, {64, 1, 1, 32}, P(2, {}, {}, {}, {}, {}, 1, false)},
+      {"valid, stride past the end",
+       {1, 8, 8, 4},
+       {5, 3, 3, 4},
+       P(2, {2, 2}, {}, {}, {}, {}, 1, false)},
+  };
+  uint32_t seed = 300;
+  for (const auto& g : cases) {
+    SCOPED_TRACE(g.name);
+    Case c = make_case(g.xs, g.ws, seed += 2);
+    const Params& p = g.p;
+    array y = conv_general(astype(c.X(), float32), astype(c.W(), float32), p.stride, p.lo, p.hi,
+                           p.kdil, p.idil, p.groups, p.flip, device);
+    EXPECT_EQ(y.dtype(), float32);
+    EXPECT_TRUE(conv_matches(y, c, p, 1e-4));
+    // bfloat16 (the CPU's AVX-512 BF16 kernel: channels in pairs, odd counts padded), against
+    // float64 on the rounded values; one rounding of the float32 sums at the end.
+    array xb = astype(c.X(), bfloat16), wb = astype(c.W(), bfloat16);
+    Case cb{values(xb), values(wb), c.xs, c.ws};
+    array yb = conv_general(xb, wb, p.stride, p.lo, p.hi, p.kdil, p.idil, p.groups, p.flip, device);
+    EXPECT_EQ(yb.dtype(), bfloat16);
+    EXPECT_TRUE(conv_matches(yb, cb, p, 1e-2));
+  }
+  // Operands in any layout (transposed, strided, reversed: negative strides) and a broadcast
+  // weight, read in place by the CPU's direct kernel.
+  Case c = make_case({2, 6, 5, 6}, {20, 3, 2, 3}, 350);
+  Params p = P(2, {}, {1, 0}, {1, 1}, {}, {}, 2, false);
+  for (tx::Layout lx : tx::all_layouts()) {
+    for (tx::Layout lw : tx::all_layouts()) {
+      SCOPED_TRACE(std::string(tx::layout_name(lx)) + " / " + tx::layout_name(lw));
+      array x = tx::with_layout(c.x, c.xs, lx, float32),
+            w = tx::with_layout(c.w, c.ws, lw, float32);
+      EXPECT_TRUE(conv_matches(
+          conv_general(x, w, p.stride, p.lo, p.hi, p.kdil, p.idil, p.groups, p.flip, device), c, p,
+          1e-4));
+    }
+  }
+  array wb = broadcast_to(astype(tx::rand64({1, 3, 2, 3}, -1, 1, 351), float32), {20, 3, 2, 3});
+  Case d{c.x, values(wb), c.xs, c.ws};
+  EXPECT_TRUE(conv_matches(conv_general(astype(c.X(), float32), wb, p.stride, p.lo, p.hi, p.kdil,
+                                        p.idil, p.groups, p.flip, device),
+                           d, p, 1e-4));
+  // bfloat16 in every layout.
+  for (tx::Layout lx : tx::all_layouts()) {
+    for (tx::Layout lw : tx::all_layouts()) {
+      SCOPED_TRACE(std::string("bfloat16 ") + tx::layout_name(lx) + " / " + tx::layout_name(lw));
+      array x = tx::with_layout(c.x, c.xs, lx, bfloat16),
+            w = tx::with_layout(c.w, c.ws, lw, bfloat16);
+      Case cb{values(astype(c.X(), bfloat16)), values(astype(c.W(), bfloat16)), c.xs, c.ws};
+      EXPECT_TRUE(conv_matches(
+          conv_general(x, w, p.stride, p.lo, p.hi, p.kdil, p.idil, p.groups, p.flip, device), cb, p,
+          1e-2));
+    }
+  }
+}
+
 // ------------------------------ transposed ------------------------------
 
 DEVICE_TEST(ConvTranspose, AgainstScatterReference) {
@@ -462,6 +565,64 @@ TEST(ConvGrad, InputAndWeight) {
     auto f = c.f;
     tx::Fn fn = [f](const std::vector<array>& v) { return f(v[0], v[1]); };
     EXPECT_DERIVATIVES(fn, (std::vector<array>{x, w}));
+  }
+}
+
+// The derivatives in float32 (the CPU's direct kernel: input dilation and cropping padding in
+// the input gradient, large kernels in the weight gradient) agree with float64.
+TEST(ConvGrad, Float32MatchesFloat64) {
+  struct G {
+    const char* name;
+    Shape xs, ws;
+    std::function<array(const array&, const array&)> f;
+  };
+  std::vector<G> cases{
+      {"conv2d stride 2",
+       {2, 9, 8, 5},
+       {7, 3, 3, 5},
+       [](const array& x, const array& w) {
+         return conv2d(x, w, {2, 2}, {1, 1});
+       }},
+      {"conv2d 28x28 pad 1",
+       {4, 28, 28, 3},
+       {16, 3, 3, 3},
+       [](const array& x, const array& w) {
+         return conv2d(x, w, {1, 1}, {1, 1});
+       }},
+      {"conv1d dilation groups",
+       {3, 20, 6},
+       {10, 4, 3},
+       [](const array& x, const array& w) { return conv1d(x, w, 1, 3, 2, 2); }},
+      {"conv_transpose2d",
+       {2, 5, 6, 4},
+       {6, 3, 3, 4},
+       [](const array& x, const array& w) {
+         return conv_transpose2d(x, w, {2, 2}, {1, 0});
+       }},
+      // Depthwise: the weight gradient's packed "weights" (the cotangent, one output per group)
+      // would be 16x the cotangent, so the direct kernel declines and im2col runs.
+      {"depthwise 64 channels",
+       {8, 64, 64, 64},
+       {64, 3, 3, 1},
+       [](const array& x, const array& w) {
+         return conv2d(x, w, {1, 1}, {1, 1}, {1, 1}, 64);
+       }},
+  };
+  uint32_t seed = 400;
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    array x = tx::rand64(c.xs, -1, 1, seed++), w = tx::rand64(c.ws, -1, 1, seed++);
+    auto f = c.f;
+    ArrayFn fn = [f](const std::vector<array>& v) { return std::vector<array>{f(v[0], v[1])}; };
+    array y = f(x, w);
+    array cot = tx::rand64(y.shape(), -1, 1, seed++);
+    auto [o64, g64] = vjp(fn, {x, w}, {cot});
+    auto [o32, g32] = vjp(fn, {astype(x, float32), astype(w, float32)}, {astype(cot, float32)});
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(g32[i].dtype(), float32);
+      EXPECT_TRUE(tandem_test::array_close(g32[i], values(g64[i]), g64[i].shape(), 1e-4, 1e-4))
+          << (i == 0 ? "input" : "weight");
+    }
   }
 }
 

@@ -4,9 +4,12 @@
 // softmax(q kᵀ · scale + mask) v; every op on float32/float64/bfloat16, non-contiguous inputs,
 // derivatives (finite differences in float64, second order), vmap, and argument errors.
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
+#include <random>
 
+#include "backend/cpu/simd_bf16.h"  // internal: the CPU's bfloat16 row rounding
 #include "harness.h"
 #include "transforms_check.h"
 
@@ -134,6 +137,64 @@ DEVICE_TEST(FastNorm, MatchesHostReference) {
                      std::vector<double>{2 / std::sqrt(4 + 1e-5), -3 / std::sqrt(9 + 1e-5),
                                          0.5 / std::sqrt(0.25 + 1e-5)},
                      Shape{3, 1}, 1e-6, 1e-6);
+}
+
+// The CPU's row rounding to bfloat16 (AVX-512 BF16 instruction where present) gives the bits of
+// the scalar conversion for every class of float: normals, ties, denormals (which the instruction
+// alone would flush), zeros, infinities, NaNs; in vectors mixing them and in tails shorter than
+// a vector. The normalisation row (three roundings) matches the scalar composition too.
+TEST(FastNorm, Bfloat16RowRoundingIsExact) {
+  std::mt19937 g(5);
+  std::vector<float> in;
+  auto from_bits = [](uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    uint32_t u = g();
+    switch (i % 5) {
+      case 0:
+        u &= 0x807fffffu;  // denormal or zero
+        break;
+      case 1:
+        u = (u & 0xffff0000u) | 0x8000u;  // a tie
+        break;
+      case 2:
+        if (i % 20 == 2) u |= 0x7f800000u;  // infinity or NaN
+        break;
+      default:
+        break;
+    }
+    in.push_back(from_bits(u));
+  }
+  for (size_t n : {in.size(), size_t(15), size_t(17), size_t(33)}) {
+    std::vector<uint16_t> got(n);
+    cpu::round_to_bf16(in.data(), got.data(), static_cast<int64_t>(n));
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(got[i], detail::float_to_bf16_bits(in[i])) << i << " " << in[i];
+  }
+  // Normalisation rows: tiny weights make t * w denormal; b flips signs.
+  const int n = 37;
+  std::vector<float> v(n), w(n), b(n);
+  for (int j = 0; j < n; ++j) {
+    v[j] = from_bits(0x3f000000u + (g() & 0x00ffffffu)) * (j % 2 ? -1.0f : 1.0f);
+    w[j] = j % 3 == 0 ? from_bits(0x00400000u + (g() & 0xff0000u)) : 0.75f + 0.01f * j;
+    b[j] = j % 4 == 0 ? -0.5f : 0.25f;
+  }
+  auto r = [](float x) { return detail::bf16_bits_to_float(detail::float_to_bf16_bits(x)); };
+  for (int mode = 0; mode < 4; ++mode) {
+    const float* wp = mode & 1 ? w.data() : nullptr;
+    const float* bp = mode & 2 ? b.data() : nullptr;
+    std::vector<uint16_t> got(n);
+    cpu::norm_row_bf16(v.data(), 0.125f, 1.75f, wp, bp, got.data(), n);
+    for (int j = 0; j < n; ++j) {
+      float t = (v[j] - 0.125f) * 1.75f;
+      if (wp) t = r(t) * wp[j];
+      if (bp) t = r(t) + bp[j];
+      ASSERT_EQ(got[j], detail::float_to_bf16_bits(t)) << "mode " << mode << " j " << j;
+    }
+  }
 }
 
 DEVICE_TEST(FastNorm, NonContiguousInputs) {

@@ -220,6 +220,66 @@ DEVICE_TEST(MatmulValues, Dtypes) {
       {2, 2}));
 }
 
+// Products large enough for the CPU to split over its thread pool (backend/cpu/gemm.h): by rows
+// of C when it is taller than wide, by columns otherwise, in blocks of 16 that do not divide the
+// extent; transposed operands; matrix-vector products cut into blocks of the output; float32,
+// float64 and complex64.
+DEVICE_TEST(MatmulValues, LargeProductsSplitOverThreads) {
+  struct C {
+    int M, K, N;
+    bool ta, tb;
+  };
+  for (C c :
+       {C{150, 70, 90, false, false}, C{150, 70, 90, true, false}, C{41, 100, 301, false, true},
+        C{41, 100, 301, true, true}, C{1, 700, 333, false, false}, C{1, 700, 333, false, true},
+        C{333, 700, 1, false, false}, C{333, 700, 1, true, false}}) {
+    SCOPED_TRACE(testing::Message()
+                 << c.M << "x" << c.K << "x" << c.N << " ta " << c.ta << " tb " << c.tb);
+    array a = tx::rand64(c.ta ? Shape{c.K, c.M} : Shape{c.M, c.K}, -1, 1, c.M + c.K);
+    array b = tx::rand64(c.tb ? Shape{c.N, c.K} : Shape{c.K, c.N}, -1, 1, c.N + 7);
+    if (c.ta) a = transpose(a);
+    if (c.tb) b = transpose(b);
+    EXPECT_TRUE(matmul_matches(matmul(a, b, device), a, b, 1e-12));
+    EXPECT_TRUE(matmul_matches(
+        matmul(astype(a, float32, device), astype(b, float32, device), device), a, b, 1e-4));
+    EXPECT_TRUE(matmul_matches(
+        real(matmul(astype(a, complex64, device), astype(b, complex64, device), device), device), a,
+        b, 1e-4));
+  }
+  // Batches of large products: whole products per thread (4) or split products (3).
+  for (int batch : {3, 4}) {
+    array a = tx::rand64({batch, 80, 70}, -1, 1, 90 + batch);
+    array b = tx::rand64({batch, 70, 90}, -1, 1, 95 + batch);
+    EXPECT_TRUE(matmul_matches(matmul(a, b, device), a, b, 1e-12)) << batch;
+    EXPECT_TRUE(matmul_matches(
+        matmul(astype(a, float32, device), astype(b, float32, device), device), a, b, 1e-4))
+        << batch;
+  }
+}
+
+// 16-bit matrix-vector products read the matrix directly (backend/cpu/matmul.cpp; AVX-512 BF16
+// dot products where the CPU has them): inner lengths around the blocks of 32 and 64, strided
+// vectors, both operand orders, against float64 on the same (rounded) values.
+DEVICE_TEST(MatmulValues, HalfMatrixVectorProducts) {
+  for (Dtype t : {bfloat16, float16}) {
+    for (int K : {1, 31, 32, 33, 63, 64, 65, 100, 1000}) {
+      SCOPED_TRACE(dtype_name(t) + " K=" + std::to_string(K));
+      const int L = 50;
+      array W = astype(tx::rand64({L, K}, -1, 1, K + 1), t, device);
+      array V = astype(tx::rand64({3, K}, -1, 1, K + 2), t, device);
+      array W64 = astype(W, float64, device), V64 = astype(V, float64, device);
+      const double tol = 2e-2;
+      // v @ W^T (W^T is a transposed view: a dot product per row of W).
+      array v = slice(V, {1, 0}, {2, K}, device);
+      EXPECT_TRUE(matmul_matches(matmul(v, transpose(W, device), device), astype(v, float64),
+                                 transpose(W64, device), tol));
+      // W @ v as a column: the vector is a strided column of V^T.
+      array col = slice(transpose(V, device), {0, 2}, {K, 3}, device);
+      EXPECT_TRUE(matmul_matches(matmul(W, col, device), W64, astype(col, float64), tol));
+    }
+  }
+}
+
 DEVICE_TEST(MatmulValues, EmptyDimensions) {
   for (Dtype t : {float32, float64, float16, bfloat16, complex64}) {
     SCOPED_TRACE(dtype_name(t));

@@ -582,6 +582,25 @@ DEVICE_TEST(ReduceLarge, FourDimAxes0And2MatchLoop) {
   EXPECT_ARRAY_EQ(sum(x, {1, 3}, false, device), ref13, Shape{A, Cc});
 }
 
+// Short kept rows under reduced axes, as 2x2 max pooling reduces (n, h, 2, w, 2, c) over axes 2
+// and 4 (threads take blocks of output rows), and rows whose lengths are not a multiple of the
+// 32 accumulator lanes, in float32 against the host loop.
+DEVICE_TEST(ReduceLarge, PoolingAxesAndOddRows) {
+  Shape pool{4, 14, 2, 13, 2, 7};
+  auto pv = tx::rand_values(tx::numel(pool), -3, 3, 77);
+  array px = astype(tx::f64(pv, pool), float32, device);
+  for (Op op : {Op::Sum, Op::Max, Op::Min, Op::Mean})
+    EXPECT_TRUE(matches_host(op, px, values(px), pool, {2, 4}, false, device, 1e-5));
+  EXPECT_TRUE(matches_host(Op::Max, px, values(px), pool, {0, 2, 4}, true, device, 1e-5));
+  for (int len : {1, 31, 33, 37, 95, 1000}) {
+    Shape rows{9, len};
+    auto rv = tx::rand_values(tx::numel(rows), -1.25, 1.25, 78 + len);
+    array rx = astype(tx::f64(rv, rows), float32, device);
+    for (Op op : {Op::Sum, Op::Max, Op::Prod})
+      EXPECT_TRUE(matches_host(op, rx, values(rx), rows, {1}, false, device, 1e-4)) << len;
+  }
+}
+
 DEVICE_TEST(ReduceLarge, FullReductionsAndArgReductions) {
   const int n = 1000003;  // odd, so chunks are uneven
   std::vector<int32_t> v(n);

@@ -1,11 +1,13 @@
 // Copyright © 2026 Tandem authors.
-// Convolution on the CPU: im2col into a bounded scratch buffer (chunks of output rows), then one
-// BLAS GEMM per chunk and group writing straight into the channels-last output.
-#include <cblas.h>
-
+// Convolution on the CPU. float32 (and 16-bit floats, computed in float32) runs the direct
+// AVX-512 kernel of conv_direct.cpp when the CPU has AVX-512; otherwise, and for float64: im2col
+// into a bounded scratch buffer (chunks of output rows), then one BLAS GEMM per chunk and group
+// writing straight into the channels-last output.
 #include <cstring>
 
+#include "backend/cpu/conv_direct.h"
 #include "backend/cpu/copy.h"
+#include "backend/cpu/gemm.h"
 #include "backend/cpu/threading.h"
 #include "primitives/conv.h"
 
@@ -15,12 +17,7 @@ namespace {
 
 template <typename T>
 void gemm_nt(int M, int N, int K, const T* A, int lda, const T* B, int ldb, T* C, int ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C,
-                ldc);
-  } else {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
-  }
+  cpu::gemm<T>(false, true, M, N, K, T(1), A, lda, B, ldb, T(0), C, ldc);
 }
 
 array as_contiguous(const array& x, Dtype t) {
@@ -130,6 +127,69 @@ void conv_typed(const Convolution& p, const array& in, const array& w, array& ou
   }
 }
 
+// The direct kernels (conv_direct.h): float32 operands are read in any layout (a weight
+// gradient's transposed operands need no copy), 16-bit ones are converted once; bfloat16 operands
+// with a bfloat16 result use AVX-512 BF16 dot products on the 16-bit data where the CPU has them
+// (float32 sums, rounded once at the end). False when the kernels decline (scratch far larger
+// than the operands): nothing was written, the caller takes the im2col path.
+bool conv_direct_eval(const Convolution& p, const std::vector<array>& inputs, array& out) {
+  const Dtype t = out.dtype();
+  const bool bf16 = t == bfloat16 && inputs[0].dtype() == bfloat16 &&
+                    inputs[1].dtype() == bfloat16 && cpu::conv_direct_bf16_available();
+  auto f32 = [](const array& a) { return a.dtype() == float32 ? a : as_contiguous(a, float32); };
+  array in = bf16 ? inputs[0] : f32(inputs[0]), w = bf16 ? inputs[1] : f32(inputs[1]);
+  const int sp = in.ndim() - 2;
+  cpu::ConvShape s;
+  s.N = in.shape()[0];
+  s.Cin = in.shape()[sp + 1];
+  s.O = w.shape()[0];
+  s.G = p.groups_;
+  int64_t cols = w.shape()[sp + 1];  // taps x channels per group
+  for (int i = 0; i < sp; ++i) {
+    s.S.push_back(in.shape()[1 + i]);
+    s.K.push_back(w.shape()[1 + i]);
+    s.OS.push_back(out.shape()[1 + i]);
+    cols *= w.shape()[1 + i];
+  }
+  s.stride = p.stride_;
+  s.kdil = p.kernel_dilation_;
+  s.idil = p.input_dilation_;
+  s.pad_lo = p.padding_lo_;
+  s.flip = p.flip_;
+  auto strides = [&](const array& a) {
+    return std::vector<int64_t>(a.strides().begin(), a.strides().end());
+  };
+  s.x_strides = strides(in);
+  s.w_strides = strides(w);
+  array o(out.shape(), float32, nullptr, {});  // float32 result (rounded to out's type after)
+  o.detach();
+  o.set_data(allocator::malloc(o.nbytes()));
+  float* op = o.unsafe_data<float>();
+  bool done = true;
+  if (cols == 0) {
+    std::fill(op, op + o.size(), 0.0f);
+  } else if (bf16) {
+    done =
+        cpu::conv_direct_bf16(s, reinterpret_cast<const uint16_t*>(in.unsafe_data<bfloat16_t>()),
+                              reinterpret_cast<const uint16_t*>(w.unsafe_data<bfloat16_t>()), op);
+    if (!done) {  // the float32 kernel may still take it
+      in = f32(in);
+      w = f32(w);
+      s.x_strides = strides(in);
+      s.w_strides = strides(w);
+    }
+  }
+  if (cols != 0 && (!bf16 || !done))
+    done = cpu::conv_direct(s, in.unsafe_data<float>(), w.unsafe_data<float>(), op);
+  if (!done) return false;
+  if (t == float32) {
+    out.copy_shared_buffer(o);
+  } else {
+    cpu::copy_to_row_contiguous(o, out);
+  }
+  return true;
+}
+
 }  // namespace
 
 void Convolution::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -145,6 +205,7 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, std::vector<array>&
                        out);
     return;
   }
+  if (cpu::conv_direct_available() && conv_direct_eval(*this, inputs, out)) return;
   // float32, and 16-bit floats computed in float32.
   array in = as_contiguous(inputs[0], float32);
   array w = as_contiguous(inputs[1], float32);

@@ -23,6 +23,11 @@ void convert_run(const From* src, int64_t s_inc, To* dst, int64_t d_inc, int64_t
   if (s_inc == 1 && d_inc == 1) {
     if constexpr (std::is_same_v<From, To>) {
       std::memcpy(dst, src, n * sizeof(To));
+    } else if constexpr (std::is_same_v<From, bool>) {
+      // Read the bytes: loads of `bool` (which must be 0 or 1) keep GCC from vectorising.
+      const uint8_t* b = reinterpret_cast<const uint8_t*>(src);
+      for (int64_t i = 0; i < n; ++i)
+        dst[i] = cast_value<To>(b[i] != 0);
     } else {
       for (int64_t i = 0; i < n; ++i)
         dst[i] = cast_value<To>(src[i]);

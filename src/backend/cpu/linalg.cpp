@@ -10,16 +10,19 @@
 // Threads: OpenBLAS runs its LAPACK routines single-threaded for small matrices and with its own
 // thread pool for large ones. So batches of small matrices (<= 64 rows and columns) are split
 // across Tandem's thread pool, while larger matrices run one after the other and let OpenBLAS
-// use the cores; the two pools never both spread the same work across all cores.
+// use the cores (Tandem otherwise keeps OpenBLAS single-threaded: blas_threads.h); the two pools
+// never both spread the same work across all cores.
 #include <algorithm>
 #include <complex>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "backend/common/linalg_errors.h"
+#include "backend/cpu/blas_threads.h"
 #include "backend/cpu/threading.h"
 #include "primitives/linalg.h"
 
@@ -191,6 +194,9 @@ void zero_other_triangle(T* a, int n, int ld, bool keep_lower) {
 void for_batches(int64_t batch, int64_t dim, const std::function<void(int64_t, int64_t)>& f) {
   if (batch <= 0) return;
   if (batch == 1 || dim > 64) {
+    // One matrix at a time; OpenBLAS threads a large one's blocked algorithm (blas_threads.h).
+    std::optional<cpu::BlasThreadsScope> threads;
+    if (dim > 64) threads.emplace();
     f(0, batch);
     return;
   }

@@ -3,7 +3,8 @@
 // column-major with a leading dimension (transposed views need no copy; broadcast batches have
 // stride 0); otherwise the matrix is copied once. Matrix-vector products go through GEMV.
 // Batches of a row-major A against one shared B fold into a single GEMM with more rows.
-// Batches of small products (OpenBLAS runs them single-threaded) are spread over the pool.
+// Batches of small products (OpenBLAS runs them single-threaded), and of large ones when
+// OpenBLAS is single-threaded (blas_threads.h) and there are enough, are spread over the pool.
 // 16-bit floats compute in float32: each operand is converted once, keeping its layout (a
 // transposed view stays transposed, a broadcast batch is converted once); a single 16-bit
 // matrix-vector product reads the matrix directly instead.
@@ -13,6 +14,7 @@
 
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/simd_bf16.h"
 #include "backend/cpu/threading.h"
 #include "primitives/primitives.h"
 
@@ -45,8 +47,16 @@ void matmul_typed(array a, array b, array& out) {
                        C + i * M * N, N);
   };
   const bool gemv = M == 1 || N == 1;  // OpenBLAS may thread a GEMV of any size: keep serial
-  if (batches > 1 && !gemv && static_cast<double>(M) * N * K <= cpu::kSmallGemm) {
-    const size_t grain = std::max<size_t>(1, static_cast<size_t>(cpu::kSmallGemm / (M * N * K)));
+  const double work = static_cast<double>(M) * N * K;
+  // Small products run single-threaded in OpenBLAS: spread them over the pool. With OpenBLAS
+  // single-threaded (blas_threads.h) the same holds for large ones once there are at least as
+  // many products as threads: whole products per thread need no redundant packing and fewer
+  // synchronisations than splitting each product.
+  const bool spread = work <= cpu::kSmallGemm ||
+                      (cpu::blas_on_pool() && batches >= cpu::num_threads() &&
+                       (batches % cpu::num_threads() == 0 || batches >= 4 * cpu::num_threads()));
+  if (batches > 1 && !gemv && spread) {
+    const size_t grain = std::max<size_t>(1, static_cast<size_t>(cpu::kSmallGemm / work));
     cpu::parallel_for(batches, grain, [&](size_t b0, size_t e0) {
       for (size_t i = b0; i < e0; ++i)
         one(static_cast<int64_t>(i));
@@ -107,7 +117,18 @@ void gemv_16bit(array a, array b, array& out) {
   const H* mat = vec_is_a ? B : A;
   const int64_t ld = vec_is_a ? lb.ld : la.ld;
   const bool dot = vec_is_a ? lb.trans : !la.trans;
-  if (dot) {
+  if (dot && std::is_same_v<H, bfloat16_t> && cpu::has_avx512_bf16()) {
+    // AVX-512 BF16 dot products straight from the 16-bit data (simd_bf16.h).
+    std::vector<uint16_t> vb(K);
+    for (int64_t k = 0; k < K; ++k)
+      vb[k] = vp[k * inc].bits;
+    const auto* m16 = reinterpret_cast<const uint16_t*>(mat);
+    const size_t grain = std::max<int64_t>(1, static_cast<int64_t>(cpu::kElementwiseGrain) / K);
+    cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
+      cpu::gemv_rows_bf16(m16 + static_cast<int64_t>(l0) * ld, ld, static_cast<int64_t>(l1 - l0),
+                          vb.data(), K, y.data() + l0);
+    });
+  } else if (dot) {
     const size_t grain = std::max<int64_t>(1, static_cast<int64_t>(cpu::kElementwiseGrain) / K);
     cpu::parallel_for(L, grain, [&](size_t l0, size_t l1) {
       for (size_t l = l0; l < l1; ++l) {

@@ -14,10 +14,8 @@
 //    transpose: each thread takes a range of W's columns and accumulates x[:, k] * (dequantized
 //    row k) for every k.
 //  - more rows: W is dequantized to float32 a tile at a time (rows of W in parallel on the pool)
-//    and each tile goes to cblas_sgemm (threaded by OpenBLAS). Tiles hold ~kTileElems values, so
+//    and each tile goes to cpu::gemm (split over the pool). Tiles hold ~kTileElems values, so
 //    the float copy never exceeds a few MiB.
-#include <cblas.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -29,6 +27,7 @@
 
 #include "backend/common/quant_bits.h"
 #include "backend/cpu/copy.h"
+#include "backend/cpu/gemm.h"
 #include "backend/cpu/threading.h"
 #include "primitives/quantized.h"
 
@@ -359,7 +358,7 @@ void qmv(const float* x, const QMat& W, float* out, int64_t M) {
   });
 }
 
-/// out = x @ W^T (transpose) or x @ W through dequantized tiles of W and cblas_sgemm.
+/// out = x @ W^T (transpose) or x @ W through dequantized tiles of W and cpu::gemm.
 template <int BITS, int GS>
 void qmm_blas(const float* x, const QMat& W, float* out, int64_t M, bool transpose) {
   const int64_t tile_rows = std::clamp<int64_t>(kTileElems / W.cols, 1, W.rows);
@@ -370,8 +369,7 @@ void qmm_blas(const float* x, const QMat& W, float* out, int64_t M, bool transpo
     for (int64_t r0 = 0; r0 < N; r0 += tile_rows) {
       const int64_t r1 = std::min(N, r0 + tile_rows);
       dequantize_rows<BITS, GS>(W, r0, r1, tile.data());
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, r1 - r0, K, 1.0f, x, K, tile.data(),
-                  K, 0.0f, out + r0, N);
+      cpu::gemm<float>(false, true, M, r1 - r0, K, 1.0f, x, K, tile.data(), K, 0.0f, out + r0, N);
     }
   } else {
     // W rows are the contraction: out += x[:, r0:r1] @ tile.
@@ -379,8 +377,8 @@ void qmm_blas(const float* x, const QMat& W, float* out, int64_t M, bool transpo
     for (int64_t r0 = 0; r0 < K; r0 += tile_rows) {
       const int64_t r1 = std::min(K, r0 + tile_rows);
       dequantize_rows<BITS, GS>(W, r0, r1, tile.data());
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, r1 - r0, 1.0f, x + r0, K,
-                  tile.data(), N, r0 == 0 ? 0.0f : 1.0f, out, N);
+      cpu::gemm<float>(false, false, M, N, r1 - r0, 1.0f, x + r0, K, tile.data(), N,
+                       r0 == 0 ? 0.0f : 1.0f, out, N);
     }
   }
 }

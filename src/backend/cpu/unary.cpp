@@ -1,5 +1,7 @@
 // Copyright © 2026 Tandem authors.
 // CPU kernels of the Unary primitive family.
+#include <cstdint>
+#include <memory>
 #include <stdexcept>
 
 #include "backend/common/dispatch.h"
@@ -35,32 +37,6 @@ constexpr bool accepts() {
   return false;
 }
 
-template <typename Op, Types K>
-void run(const array& in, array& out, const char* name) {
-  bool done = dispatch_all(in.dtype(), [&]<typename T>() {
-    if constexpr (accepts<K, T>()) {
-      using C = compute_t<T>;
-      using R = decltype(Op{}(C{}));
-      // Results in the compute type are stored back as T (e.g. float -> float16).
-      using Out = std::conditional_t<std::is_same_v<R, C>, T, R>;
-      if (out.dtype() != dtype_of<Out>()) {
-        throw std::logic_error(std::string("[") + name + "] Output dtype " +
-                               dtype_name(out.dtype()) + " does not match the kernel's " +
-                               dtype_name(dtype_of<Out>()) + ".");
-      }
-      cpu::unary_apply<T, Out>(in, out,
-                               [](T x) { return static_cast<Out>(Op{}(static_cast<C>(x))); });
-      return true;
-    } else {
-      return false;
-    }
-  });
-  if (!done) {
-    throw std::invalid_argument(std::string("[") + name + "] Not supported for dtype " +
-                                dtype_name(in.dtype()) + ".");
-  }
-}
-
 // float32 (and float16/bfloat16, computed in float32) through the vectorisable vmath versions;
 // float64 and complex64 through the shared functors (libm).
 #define TANDEM_VMATH_UNARY(Name, Shared, fn)    \
@@ -80,6 +56,75 @@ TANDEM_VMATH_UNARY(FastTanh, ops::Tanh, tanh)
 TANDEM_VMATH_UNARY(FastSigmoid, ops::Sigmoid, sigmoid)
 TANDEM_VMATH_UNARY(FastErf, ops::Erf, erf)
 #undef TANDEM_VMATH_UNARY
+
+// Functions that cost far more than a memory access per element (libm calls, the vmath
+// polynomials). For 16-bit float inputs they are read from a table instead (lut16).
+template <typename Op>
+constexpr bool costly() {
+  return std::is_same_v<Op, FastExp> || std::is_same_v<Op, FastLog> ||
+         std::is_same_v<Op, FastTanh> || std::is_same_v<Op, FastSigmoid> ||
+         std::is_same_v<Op, FastErf> || std::is_same_v<Op, ops::Expm1> ||
+         std::is_same_v<Op, ops::Log1p> || std::is_same_v<Op, ops::Log2Real> ||
+         std::is_same_v<Op, ops::Log10> || std::is_same_v<Op, ops::Sin> ||
+         std::is_same_v<Op, ops::Cos> || std::is_same_v<Op, ops::Tan> ||
+         std::is_same_v<Op, ops::ArcSin> || std::is_same_v<Op, ops::ArcCos> ||
+         std::is_same_v<Op, ops::ArcTan> || std::is_same_v<Op, ops::Sinh> ||
+         std::is_same_v<Op, ops::Cosh> || std::is_same_v<Op, ops::ArcSinh> ||
+         std::is_same_v<Op, ops::ArcCosh> || std::is_same_v<Op, ops::ArcTanh> ||
+         std::is_same_v<Op, ops::ErfInv>;
+}
+
+/// Inputs of at least this many elements use the 16-bit tables (smaller ones compute: the
+/// first use of a table costs 65536 evaluations).
+constexpr size_t kLutMinSize = size_t(1) << 16;
+
+/// The 65536 results of Op on a 16-bit float type T, indexed by the input's bits and stored as
+/// the output's bits: exactly what the computing loop stores (float32 math, rounded once), so
+/// a lookup is bit-identical to it. Built on first use (128 KiB per op and type, kept for the
+/// process), serially: building inside a pool task could deadlock against another caller.
+template <typename Op, typename T>
+const uint16_t* lut16() {
+  static const std::unique_ptr<uint16_t[]> table = [] {
+    std::unique_ptr<uint16_t[]> t(new uint16_t[65536]);
+    for (uint32_t i = 0; i < 65536; ++i)
+      t[i] = T(Op{}(static_cast<float>(T::from_bits(static_cast<uint16_t>(i))))).bits;
+    return t;
+  }();
+  return table.get();
+}
+
+template <typename Op, Types K>
+void run(const array& in, array& out, const char* name) {
+  bool done = dispatch_all(in.dtype(), [&]<typename T>() {
+    if constexpr (accepts<K, T>()) {
+      using C = compute_t<T>;
+      using R = decltype(Op{}(C{}));
+      // Results in the compute type are stored back as T (e.g. float -> float16).
+      using Out = std::conditional_t<std::is_same_v<R, C>, T, R>;
+      if (out.dtype() != dtype_of<Out>()) {
+        throw std::logic_error(std::string("[") + name + "] Output dtype " +
+                               dtype_name(out.dtype()) + " does not match the kernel's " +
+                               dtype_name(dtype_of<Out>()) + ".");
+      }
+      if constexpr (is_half_type_v<T> && std::is_same_v<Out, T> && costly<Op>()) {
+        if (in.size() >= kLutMinSize) {
+          const uint16_t* table = lut16<Op, T>();
+          cpu::unary_apply<T, Out>(in, out, [table](T x) { return T::from_bits(table[x.bits]); });
+          return true;
+        }
+      }
+      cpu::unary_apply<T, Out>(in, out,
+                               [](T x) { return static_cast<Out>(Op{}(static_cast<C>(x))); });
+      return true;
+    } else {
+      return false;
+    }
+  });
+  if (!done) {
+    throw std::invalid_argument(std::string("[") + name + "] Not supported for dtype " +
+                                dtype_name(in.dtype()) + ".");
+  }
+}
 
 }  // namespace
 
