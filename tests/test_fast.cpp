@@ -11,6 +11,7 @@
 
 #include "backend/cpu/simd_bf16.h"  // internal: the CPU's bfloat16 row rounding
 #include "harness.h"
+#include "primitives/fused.h"  // internal: detail::sdpa_reference
 #include "transforms_check.h"
 
 using namespace tandem;
@@ -524,7 +525,8 @@ enum class MaskKind { None, Causal, Bool, Additive };
 std::vector<double> host_sdpa(const std::vector<double>& q, const std::vector<double>& k,
                               const std::vector<double>& v, int B, int Hq, int Hkv, int Lq, int Lk,
                               int D, int Dv, double scale, MaskKind mk,
-                              const std::vector<double>& mask, double lowest) {
+                              const std::vector<double>& mask, double lowest,
+                              const std::vector<double>* sinks = nullptr) {
   std::vector<double> out(static_cast<size_t>(B) * Hq * Lq * Dv);
   const int G = Hq / Hkv;
   std::vector<double> sc(Lk);
@@ -547,7 +549,8 @@ std::vector<double> host_sdpa(const std::vector<double>& q, const std::vector<do
           sc[j] = s;
           mx = std::max(mx, s);
         }
-        double z = 0;
+        if (sinks) mx = std::max(mx, (*sinks)[h]);
+        double z = sinks ? std::exp((*sinks)[h] - mx) : 0.0;
         for (int j = 0; j < Lk; ++j)
           z += (sc[j] = std::exp(sc[j] - mx));
         for (int d = 0; d < Dv; ++d) {
@@ -666,6 +669,149 @@ DEVICE_TEST(FastSdpa, GqaEqualsRepeatedHeadsAndLayouts) {
   EXPECT_EQ(y.shape(), (Shape{B, Hq, L, D}));
 }
 
+DEVICE_TEST(FastSdpa, FusedKernelAcrossBlocksWithSinks) {
+  // Shapes that cross the CPU kernel's blocks (at most 64 query rows, fewer for long key rows;
+  // the rows of several query heads share a block under GQA; causal blocks stop at their last
+  // key) and the GPU kernel's widths (32, 64, 128, 256 elements of D per warp).
+  const std::vector<SdpaCase> cases{{1, 2, 2, 130, 70, 16, 8},     // 3 blocks per head; Lq > Lk
+                                    {2, 8, 2, 3, 200, 40, 24},     // GQA rows share blocks
+                                    {1, 2, 1, 1, 3000, 128, 128},  // decode, long key row
+                                    {1, 1, 1, 2, 3, 256, 200},     // widest GPU kernel
+                                    {1, 3, 3, 100, 100, 8, 8}};    // causal square
+  for (Dtype t : {float32, float64, bfloat16, float16}) {
+    const bool half = t == bfloat16 || t == float16;
+    const double tol = t == float64 ? 1e-12 : t == float32 ? 1e-4 : 6e-2;
+    const double lowest = t == float64 ? std::numeric_limits<double>::lowest()
+                          : half && device.type == Device::gpu
+                              ? (t == bfloat16 ? -3.3895313892515355e38 : -65504.0)
+                              : std::numeric_limits<float>::lowest();
+    for (const auto& c : cases) {
+      Shape qs{c.B, c.Hq, c.Lq, c.D}, ks{c.B, c.Hkv, c.Lk, c.D}, vs{c.B, c.Hkv, c.Lk, c.Dv};
+      Shape os{c.B, c.Hq, c.Lq, c.Dv};
+      SCOPED_TRACE(dtype_name(t) + " " + shape_to_string(qs) + " kv " + shape_to_string(ks));
+      array q = rnd(qs, t, 121), k = rnd(ks, t, 122), v = rnd(vs, t, 123);
+      array sinks = rnd({c.Hq}, t, 124, -1.0, 3.0);
+      // A bool mask with some rows fully masked, and an additive one broadcast over B and Lq.
+      array bm = greater(rnd({c.B, 1, c.Lq, c.Lk}, float32, 125), array(-1.0f));
+      bm = logical_and(bm,
+                       reshape(not_equal(remainder(arange(c.Lq), array(7)), array(3)), {c.Lq, 1}));
+      array am = rnd({1, c.Hq, 1, c.Lk}, t, 126, -3.0, 1.0);
+      const float scale = 1.0f / std::sqrt(static_cast<float>(c.D));
+      auto qv = values(q), kv = values(k), vv = values(v), sv = values(sinks);
+      auto bcast = [&](const array& m) {
+        return values(broadcast_to(astype(m, float64), {c.B, c.Hq, c.Lq, c.Lk}));
+      };
+      auto ref = [&](MaskKind mk, const std::vector<double>& m, bool with_sinks) {
+        return host_sdpa(qv, kv, vv, c.B, c.Hq, c.Hkv, c.Lq, c.Lk, c.D, c.Dv, scale, mk, m, lowest,
+                         with_sinks ? &sv : nullptr);
+      };
+      array y = fast::scaled_dot_product_attention(q, k, v, scale, "causal", {}, sinks, device);
+      // The fused kernel runs on the CPU always, on a GPU for short query lengths.
+      if (device.type == Device::cpu || c.Lq <= 8) {
+        EXPECT_EQ(y.primitive().name(), "ScaledDotProductAttention");
+      }
+      EXPECT_ARRAY_CLOSE(y, ref(MaskKind::Causal, {}, true), os, tol, tol);
+      EXPECT_ARRAY_CLOSE(
+          fast::scaled_dot_product_attention(q, k, v, scale, "causal", {}, {}, device),
+          ref(MaskKind::Causal, {}, false), os, tol, tol);
+      EXPECT_ARRAY_CLOSE(fast::scaled_dot_product_attention(q, k, v, scale, "", bm, {}, device),
+                         ref(MaskKind::Bool, bcast(bm), false), os, tol, tol);
+      EXPECT_ARRAY_CLOSE(
+          fast::scaled_dot_product_attention(q, k, v, scale, "array", am, sinks, device),
+          ref(MaskKind::Additive, bcast(am), true), os, tol, tol);
+      EXPECT_ARRAY_CLOSE(fast::scaled_dot_product_attention(q, k, v, scale, "", {}, {}, device),
+                         ref(MaskKind::None, {}, false), os, tol, tol);
+      if (t == float32 && c.Lq <= 8) {
+        // Non-contiguous q, k, v and a transposed mask give the same values as copies.
+        array qt = transpose(copy(transpose(q, {0, 2, 1, 3})), {0, 2, 1, 3});
+        array kt = slice(reshape(stack({k, k}, 4), {c.B, c.Hkv, c.Lk, 2 * c.D}), {0, 0, 0, 0},
+                         {c.B, c.Hkv, c.Lk, 2 * c.D}, {1, 1, 1, 2});
+        array vt = transpose(copy(transpose(v, {0, 1, 3, 2})), {0, 1, 3, 2});
+        array mt = transpose(copy(transpose(bm, {0, 1, 3, 2})), {0, 1, 3, 2});
+        EXPECT_TRUE(
+            array_equal(
+                fast::scaled_dot_product_attention(qt, kt, vt, scale, "", mt, sinks, device),
+                fast::scaled_dot_product_attention(q, k, v, scale, "", bm, sinks, device))
+                .item<bool>());
+      }
+    }
+  }
+}
+
+DEVICE_TEST(FastSdpa, EmptyAndDegenerateShapes) {
+  array v = rnd({1, 2, 3, 5}, float32, 131);
+  // No keys: an empty weighted sum (zeros), with or without sinks.
+  array y =
+      fast::scaled_dot_product_attention(ones({1, 2, 4, 3}), zeros({1, 2, 0, 3}),
+                                         zeros({1, 2, 0, 5}), 1.0f, "", {}, ones({2}), device);
+  EXPECT_ARRAY_CLOSE(y, std::vector<double>(40, 0.0), Shape{1, 2, 4, 5});
+  EXPECT_ARRAY_CLOSE(
+      fast::scaled_dot_product_attention(ones({1, 2, 1, 3}), zeros({1, 2, 0, 3}),
+                                         zeros({1, 2, 0, 5}), 1.0f, "", {}, {}, device),
+      std::vector<double>(10, 0.0), Shape{1, 2, 1, 5});
+  // No queries, and no value features: empty outputs.
+  EXPECT_EQ(fast::scaled_dot_product_attention(ones({1, 2, 0, 3}), ones({1, 2, 3, 3}), v, 1.0f,
+                                               "causal", {}, {}, device)
+                .shape(),
+            (Shape{1, 2, 0, 5}));
+  EXPECT_EQ(fast::scaled_dot_product_attention(ones({1, 2, 2, 3}), ones({1, 2, 3, 3}),
+                                               ones({1, 2, 3, 0}), 1.0f, "", {}, {}, device)
+                .size(),
+            0u);
+  // D = 0: every score is 0, so each row is the mean of the values.
+  array mean_v = broadcast_to(mean(v, 2, true), {1, 2, 2, 5});
+  EXPECT_TRUE(allclose(fast::scaled_dot_product_attention(ones({1, 2, 2, 0}), ones({1, 2, 3, 0}), v,
+                                                          1.0f, "", {}, {}, device),
+                       mean_v, 1e-6, 1e-6)
+                  .item<bool>());
+  // A row whose bool mask is all false averages all keys (its scores all become the lowest
+  // value), as the composition does; a huge sink takes all the weight.
+  array q = rnd({1, 2, 2, 4}, float32, 132), k = rnd({1, 2, 3, 4}, float32, 133);
+  array none = zeros({2, 3}, bool_);
+  EXPECT_TRUE(allclose(fast::scaled_dot_product_attention(q, k, v, 0.5f, "", none, {}, device),
+                       mean_v, 1e-6, 1e-6)
+                  .item<bool>());
+  EXPECT_TRUE(
+      allclose(fast::scaled_dot_product_attention(q, k, v, 0.5f, "", {}, full({2}, 1e4f), device),
+               zeros({1, 2, 2, 5}), 0.0, 1e-30)
+          .item<bool>());
+  // A 0-d-free check of the older form with a mask vector: same as the optional form.
+  array am = rnd({2, 3}, float32, 134, -1.0, 0.0);
+  EXPECT_TRUE(
+      array_equal(
+          fast::scaled_dot_product_attention(q, k, v, 0.5f, "", std::vector<array>{am}, device),
+          fast::scaled_dot_product_attention(q, k, v, 0.5f, "array", am, {}, device))
+          .item<bool>());
+}
+
+TEST(FastSdpa, FusedMatchesCompositionOnCpu) {
+  // The CPU kernel against the composition it stands for (detail::sdpa_reference, which the
+  // derivative rules use), for every floating dtype; 16-bit inputs compute in float32 in both.
+  const Stream s = default_stream(Device(Device::cpu));
+  for (Dtype t : {float32, float64, bfloat16, float16}) {
+    SCOPED_TRACE(dtype_name(t));
+    array q = rnd({2, 4, 70, 24}, t, 141), k = rnd({2, 2, 90, 24}, t, 142),
+          v = rnd({2, 2, 90, 12}, t, 143), sinks = rnd({4}, t, 144);
+    array mask =
+        broadcast_to(greater(rnd({2, 1, 70, 90}, float32, 145), array(-1.5f)), {2, 4, 70, 90});
+    for (int variant = 0; variant < 3; ++variant) {
+      std::vector<array> in{q, k, v};
+      bool causal = variant == 0, has_mask = variant == 1, has_sinks = variant != 1;
+      if (has_mask) in.push_back(mask);
+      if (has_sinks) in.push_back(sinks);
+      array fused = fast::scaled_dot_product_attention(
+          q, k, v, 0.4f, causal ? "causal" : "",
+          has_mask ? std::optional<array>(mask) : std::nullopt,
+          has_sinks ? std::optional<array>(sinks) : std::nullopt, s);
+      ASSERT_EQ(fused.primitive().name(), "ScaledDotProductAttention");
+      array composed = detail::sdpa_reference(in, 0.4f, causal, has_mask, has_sinks, s);
+      ASSERT_EQ(fused.dtype(), t);
+      const double tol = t == float64 ? 1e-13 : t == float32 ? 2e-6 : t == float16 ? 2e-3 : 1.6e-2;
+      EXPECT_TRUE(allclose(fused, composed, tol, tol).item<bool>()) << "variant " << variant;
+    }
+  }
+}
+
 TEST(FastSdpa, Errors) {
   array q = ones({1, 4, 3, 8}), k = ones({1, 2, 5, 8}), v = ones({1, 2, 5, 8});
   const char* p = "[scaled_dot_product_attention] ";
@@ -705,6 +851,20 @@ TEST(FastSdpa, Errors) {
                    "does not broadcast");
   EXPECT_THROW_MSG(sdpa(q, k, v, "array", {zeros({1, 1, 1, 3, 5})}), std::invalid_argument,
                    "the mask with shape (1,1,1,3,5) expected to have at most rank 4");
+  // The optional-mask form (MLX's current signature) and sinks.
+  EXPECT_THROW_MSG(fast::scaled_dot_product_attention(q, k, v, 0.5f, "causal", ones({3, 5})),
+                   std::invalid_argument,
+                   std::string(p) + "Invalid mask_arr for mask_mode 'causal': no array mask");
+  EXPECT_THROW_MSG(fast::scaled_dot_product_attention(q, k, v, 0.5f, "array", std::nullopt),
+                   std::invalid_argument,
+                   std::string(p) +
+                       "Invalid mask_arr for mask_mode 'array': a mask array is "
+                       "required");
+  EXPECT_THROW_MSG(fast::scaled_dot_product_attention(q, k, v, 0.5f, "", {}, ones({2})),
+                   std::invalid_argument,
+                   std::string(p) + "sinks must have shape (n_heads,) = (4,); got shape (2,)");
+  EXPECT_THROW_MSG(fast::scaled_dot_product_attention(q, k, v, 0.5f, "", {}, ones({1, 4})),
+                   std::invalid_argument, "sinks must have shape (n_heads,)");
 }
 
 class FastSdpaTransforms : public tx::CpuTest {};
@@ -735,6 +895,28 @@ TEST_F(FastSdpaTransforms, GradientsAndVmap) {
       axes[3] = -1;
     }
     EXPECT_VMAP(fv, bx, axes);
+  }
+}
+
+TEST_F(FastSdpaTransforms, SinksGradientsAndVmap) {
+  array q = tx::rand64({1, 4, 3, 3}, -1.0, 1.0, 111), k = tx::rand64({1, 2, 4, 3}, -1.0, 1.0, 112),
+        v = tx::rand64({1, 2, 4, 2}, -1.0, 1.0, 113), sk = tx::rand64({4}, -1.0, 1.0, 114);
+  array bm = greater(tx::rand64({3, 4}, -1.0, 1.0, 115), array(-0.6));
+  for (std::string mode : {"", "causal", "array"}) {
+    SCOPED_TRACE("mode '" + mode + "'");
+    tx::Fn f = [&](const std::vector<array>& a) {
+      std::optional<array> m;
+      if (mode == "array") m = bm;
+      return fast::scaled_dot_product_attention(a[0], a[1], a[2], 0.7f, mode, m, a[3]);
+    };
+    EXPECT_DERIVATIVES(f, std::vector<array>{q, k, v, sk});
+    ArrayFn fv = [&](const std::vector<array>& a) { return std::vector<array>{f(a)}; };
+    // The sinks batched along axis 1, the keys unbatched.
+    EXPECT_VMAP(fv,
+                std::vector<array>{tx::rand64({2, 1, 4, 3, 3}, -1.0, 1.0, 116), k,
+                                   tx::rand64({1, 2, 4, 2, 2}, -1.0, 1.0, 117),
+                                   tx::rand64({4, 2}, -1.0, 1.0, 118)},
+                std::vector<int>{0, -1, 4, 1});
   }
 }
 

@@ -4,9 +4,8 @@
 // their compositions, to any order) and runs on every device.
 //
 // rms_norm and layer_norm are single fused kernels (one pass for the statistics of a row, one for
-// the output, float32 accumulation for 16-bit inputs). rope and scaled_dot_product_attention are
-// compositions of ops for now (attention uses the fused softmax; a fused attention kernel is
-// future work).
+// the output, float32 accumulation for 16-bit inputs). scaled_dot_product_attention is one fused
+// kernel on the CPU (and on the GPU for short query lengths); rope is a composition of ops.
 #pragma once
 
 #include <optional>
@@ -53,17 +52,30 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
 /// result_type(queries, keys, values). Grouped-query attention: Hkv must divide Hq, and query
 /// head h attends with key/value head h / (Hq / Hkv).
 ///
-/// mask_mode: "" (no mask, or the one array in mask_arrs), "causal" (query i sees keys
-/// j <= i + Lk - Lq, aligned to the end when Lq < Lk; no mask_arrs) or "array" (exactly one array
-/// in mask_arrs). An array mask broadcasts to (B, Hq, Lq, Lk); a bool mask keeps the positions
-/// where it is true (the others get the dtype's lowest value), any other mask is added to the
-/// scores and its dtype must promote to the output dtype.
+/// mask_mode: "" (no mask, or the array mask_arr), "causal" (query i sees keys j <= i + Lk - Lq,
+/// aligned to the end when Lq < Lk; no mask_arr) or "array" (mask_arr required). An array mask
+/// broadcasts to (B, Hq, Lq, Lk); a bool mask keeps the positions where it is true (the others get
+/// the dtype's lowest value), any other mask is added to the scores and its dtype must promote to
+/// the output dtype.
 ///
-/// A composition of ops (q * scale, one matmul per kv head, mask, fused softmax, matmul) on every
-/// device; on the CPU, 16-bit inputs compute the scores, softmax and weighted sum in float32 and
-/// round once at the end. A fused (flash-style) GPU kernel is future work.
+/// sinks (optional, MLX's attention sinks): one logit per query head (Hq elements) that joins
+/// every row's softmax as an extra key without a value, so a row's weights sum to less than one.
+///
+/// On the CPU one fused kernel computes it: blocks of query rows against the keys, scores, softmax
+/// and weighted sum in float32 (float64 for float64), in cache-sized pieces, never the whole
+/// (Lq, Lk) score matrix; causal blocks skip the keys no row of the block sees. On a GPU, short
+/// query lengths (Lq <= 8, decoding; D, Dv <= 256) run a fused kernel (a warp per key, online
+/// softmax); longer ones a composition of ops (q * scale, one cuBLASLt product per kv head, mask,
+/// fused softmax, product). TANDEM_SDPA=compose selects the composition everywhere. Gradients of
+/// every order differentiate that composition.
 array scaled_dot_product_attention(const array& queries, const array& keys, const array& values,
                                    const float scale, const std::string& mask_mode = "",
-                                   const std::vector<array>& mask_arrs = {}, StreamOrDevice s = {});
+                                   std::optional<array> mask_arr = {},
+                                   const std::optional<array>& sinks = {}, StreamOrDevice s = {});
+
+/// The older MLX form: the mask, if any, as the one element of mask_arrs.
+array scaled_dot_product_attention(const array& queries, const array& keys, const array& values,
+                                   const float scale, const std::string& mask_mode,
+                                   const std::vector<array>& mask_arrs, StreamOrDevice s = {});
 
 }  // namespace tandem::fast

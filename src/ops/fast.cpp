@@ -5,6 +5,7 @@
 #include "tandem/fast.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "ops/ops_common.h"
@@ -250,9 +251,95 @@ double lowest_of(Dtype t) {
 
 }  // namespace
 
+}  // namespace fast
+
+namespace {
+
+/// TANDEM_SDPA=compose: attention as a composition of ops on every device (read once).
+bool sdpa_compose_forced() {
+  static const bool forced = [] {
+    const char* e = std::getenv("TANDEM_SDPA");
+    return e != nullptr && std::string(e) == "compose";
+  }();
+  return forced;
+}
+
+}  // namespace
+
+namespace detail {
+
+array sdpa_reference(const std::vector<array>& inputs, float scale, bool causal, bool has_mask,
+                     bool has_sinks, const Stream& s) {
+  const array& queries = inputs[0];
+  const int B = queries.shape(0), Hq = queries.shape(1), Lq = queries.shape(2),
+            D = queries.shape(3);
+  const int Hkv = inputs[1].shape(1), Lk = inputs[1].shape(2), Dv = inputs[2].shape(3);
+  const Dtype t = queries.dtype();
+  std::optional<array> mask;
+  if (has_mask) mask = inputs[3];
+  const int G = Hq / Hkv;
+  array q = queries;
+  if (scale != 1.0f) q = multiply(array(scale, t), q, s);
+  // On the CPU, 16-bit attention computes the scores, the softmax and the weighted sum in float32
+  // (matmul would convert its 16-bit operands to float32 anyway; this skips rounding the score
+  // matrix to 16 bits and converting it back, and is more accurate), rounding once at the end.
+  const Dtype ct = s.device.type == Device::cpu && is_half(t) ? float32 : t;
+  if (ct != t) q = astype(q, ct, s);
+  array k = astype(inputs[1], ct, s);
+  array v = astype(inputs[2], ct, s);
+  // Grouped-query attention without repeating k/v: the G query heads sharing a kv head become
+  // one (G * Lq, D) matrix per kv head, so each kv head is one matmul.
+  if (G > 1) q = reshape(q, {B, Hkv, G * Lq, D}, s);
+  array scores = matmul(q, swapaxes(k, -1, -2, s), s);  // (B, Hkv, G * Lq, Lk)
+  if (causal || mask) {
+    array m = causal ? greater_equal(expand_dims(arange(Lk - Lq, Lk, s), 1, s),
+                                     expand_dims(arange(0, Lk, s), 0, s), s)  // (Lq, Lk)
+                     : *mask;
+    if (causal && Lq <= Lk) {
+      // Every row keeps at least one key: adding a small (Lq, Lk) mask of 0 / lowest is exactly
+      // where(m, scores, lowest) after the softmax (exp(lowest - max) == 0), derivatives
+      // included, and the broadcast add is cheaper than a select over the scores. (Rows with no
+      // key at all, Lq > Lk, keep the select: they must come out uniform.)
+      m = where(m, array(0.0, ct), array(fast::lowest_of(ct), ct), s);
+    }
+    if (G > 1) {
+      // View the scores as (B, Hkv, G, Lq, Lk) and give the mask matching axes (no copies).
+      scores = reshape(scores, {B, Hkv, G, Lq, Lk}, s);
+      if (m.ndim() >= 3 && m.shape(-3) != 1) {
+        m = unflatten(m, -3, {Hkv, G}, s);
+      } else if (m.ndim() >= 3) {
+        m = expand_dims(m, -3, s);
+      }
+    }
+    if (m.dtype() == bool_) {
+      scores = where(m, scores, array(fast::lowest_of(ct), ct), s);
+    } else {
+      scores = add(scores, astype(m, ct, s), s);
+    }
+    if (G > 1) scores = reshape(scores, {B, Hkv, G * Lq, Lk}, s);
+  }
+  if (has_sinks) {
+    // One extra column per row holding its head's sink logit; dropped after the softmax.
+    const array& sinks = inputs[has_mask ? 4 : 3];
+    array col =
+        broadcast_to(reshape(astype(sinks, ct, s), {1, Hkv, G, 1, 1}, s), {B, Hkv, G, Lq, 1}, s);
+    scores = concatenate({scores, reshape(col, {B, Hkv, G * Lq, 1}, s)}, -1, s);
+  }
+  array probs = softmax(scores, -1, /*precise=*/true, s);
+  if (has_sinks) probs = slice(probs, {0, 0, 0, 0}, {B, Hkv, G * Lq, Lk}, s);
+  array out = matmul(probs, v, s);  // (B, Hkv, G * Lq, Dv)
+  if (G > 1) out = reshape(out, {B, Hq, Lq, Dv}, s);
+  return ct != t ? astype(out, t, s) : out;
+}
+
+}  // namespace detail
+
+namespace fast {
+
 array scaled_dot_product_attention(const array& queries, const array& keys, const array& values,
                                    const float scale, const std::string& mask_mode,
-                                   const std::vector<array>& mask_arrs, StreamOrDevice s_) {
+                                   std::optional<array> mask_arr, const std::optional<array>& sinks,
+                                   StreamOrDevice s_) {
   const char* op = "scaled_dot_product_attention";
   for (const array* t : {&queries, &keys, &values}) {
     if (t->ndim() != 4) {
@@ -264,16 +351,13 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
     fail(op, "Invalid mask_mode '" + mask_mode + "'. mask_mode must be 'causal', 'array' or ''.");
   }
   const bool causal = mask_mode == "causal";
-  if (causal && !mask_arrs.empty()) {
-    fail(op, "Invalid mask_arrs for mask_mode 'causal': no array masks are allowed, got " +
-                 std::to_string(mask_arrs.size()) + ".");
+  if (causal && mask_arr) {
+    fail(op, "Invalid mask_arr for mask_mode 'causal': no array mask is allowed.");
   }
-  const bool has_array_mask = mask_mode == "array" || (mask_mode.empty() && !mask_arrs.empty());
-  if (has_array_mask && mask_arrs.size() != 1) {
-    fail(op, "Invalid mask_arrs for mask_mode '" + mask_mode +
-                 "'. Exactly 1 mask array is supported, got " + std::to_string(mask_arrs.size()) +
-                 ".");
+  if (mask_mode == "array" && !mask_arr) {
+    fail(op, "Invalid mask_arr for mask_mode 'array': a mask array is required.");
   }
+  const bool has_array_mask = mask_arr.has_value();
   const int B = queries.shape(0), Hq = queries.shape(1), Lq = queries.shape(2),
             D = queries.shape(3);
   const int Hkv = keys.shape(1), Lk = keys.shape(2), Dv = values.shape(3);
@@ -303,7 +387,7 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
   }
   std::optional<array> mask;
   if (has_array_mask) {
-    mask = mask_arrs[0];
+    mask = *mask_arr;
     if (mask->ndim() > 4) {
       fail(op, "the mask with shape " + shape_to_string(mask->shape()) +
                    " expected to have at most rank 4.");
@@ -326,52 +410,56 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
     }
   }
 
-  Stream s = to_stream(s_);
-  const int G = Hq / Hkv;
-  array q = astype(queries, t, s);
-  if (scale != 1.0f) q = multiply(array(scale, t), q, s);
-  // On the CPU, 16-bit attention computes the scores, the softmax and the weighted sum in float32
-  // (matmul would convert its 16-bit operands to float32 anyway; this skips rounding the score
-  // matrix to 16 bits and converting it back, and is more accurate), rounding once at the end.
-  const Dtype ct = s.device.type == Device::cpu && is_half(t) ? float32 : t;
-  if (ct != t) q = astype(q, ct, s);
-  array k = astype(keys, ct, s);
-  array v = astype(values, ct, s);
-  // Grouped-query attention without repeating k/v: the G query heads sharing a kv head become
-  // one (G * Lq, D) matrix per kv head, so each kv head is one matmul.
-  if (G > 1) q = reshape(q, {B, Hkv, G * Lq, D}, s);
-  array scores = matmul(q, swapaxes(k, -1, -2, s), s);  // (B, Hkv, G * Lq, Lk)
-  if (causal || mask) {
-    array m = causal ? greater_equal(expand_dims(arange(Lk - Lq, Lk, s), 1, s),
-                                     expand_dims(arange(0, Lk, s), 0, s), s)  // (Lq, Lk)
-                     : *mask;
-    if (causal && Lq <= Lk) {
-      // Every row keeps at least one key: adding a small (Lq, Lk) mask of 0 / lowest is exactly
-      // where(m, scores, lowest) after the softmax (exp(lowest - max) == 0), derivatives
-      // included, and the broadcast add is cheaper than a select over the scores. (Rows with no
-      // key at all, Lq > Lk, keep the select: they must come out uniform.)
-      m = where(m, array(0.0, ct), array(lowest_of(ct), ct), s);
+  if (sinks) {
+    if (sinks->ndim() != 1 || sinks->shape(0) != Hq) {
+      fail(op, "sinks must have shape (n_heads,) = (" + std::to_string(Hq) + ",); got shape " +
+                   shape_to_string(sinks->shape()) + ".");
     }
-    if (G > 1) {
-      // View the scores as (B, Hkv, G, Lq, Lk) and give the mask matching axes (no copies).
-      scores = reshape(scores, {B, Hkv, G, Lq, Lk}, s);
-      if (m.ndim() >= 3 && m.shape(-3) != 1) {
-        m = unflatten(m, -3, {Hkv, G}, s);
-      } else if (m.ndim() >= 3) {
-        m = expand_dims(m, -3, s);
-      }
+    if (!is_floating_point(sinks->dtype()) && promote_types(sinks->dtype(), t) != t) {
+      fail(op, "sinks of type " + dtype_name(sinks->dtype()) +
+                   " do not promote to the output type " + dtype_name(t) + ".");
     }
-    if (m.dtype() == bool_) {
-      scores = where(m, scores, array(lowest_of(ct), ct), s);
-    } else {
-      scores = add(scores, astype(m, ct, s), s);
-    }
-    if (G > 1) scores = reshape(scores, {B, Hkv, G * Lq, Lk}, s);
   }
-  array probs = softmax(scores, -1, /*precise=*/true, s);
-  array out = matmul(probs, v, s);  // (B, Hkv, G * Lq, Dv)
-  if (G > 1) out = reshape(out, {B, Hq, Lq, Dv}, s);
-  return ct != t ? astype(out, t, s) : out;
+
+  Stream s = to_stream(s_);
+  // The fused kernel: always on the CPU; on a GPU for short query lengths (decoding), where it
+  // reads k and v once per query row instead of launching the composition's five kernels.
+  const bool fused = !sdpa_compose_forced() &&
+                     (s.device.type == Device::cpu || (Lq <= 8 && D <= 256 && Dv <= 256));
+  std::vector<array> inputs{astype(queries, t, s), astype(keys, t, s), astype(values, t, s)};
+  if (mask) {
+    // The kernels take the mask as bool or of the output dtype, viewed as (B, Hq, Lq, Lk)
+    // (broadcast dimensions have stride 0: no copy).
+    array m = mask->dtype() == bool_ ? *mask : astype(*mask, t, s);
+    inputs.push_back(fused ? broadcast_to(m, {B, Hq, Lq, Lk}, s) : m);
+  }
+  if (sinks) inputs.push_back(astype(*sinks, t, s));
+  if (!fused) {
+    return detail::sdpa_reference(inputs, scale, causal, mask.has_value(), sinks.has_value(), s);
+  }
+  return detail::make<ScaledDotProductAttention>(Shape{B, Hq, Lq, Dv}, t, std::move(inputs), s,
+                                                 scale, causal, mask.has_value(),
+                                                 sinks.has_value());
+}
+
+array scaled_dot_product_attention(const array& queries, const array& keys, const array& values,
+                                   const float scale, const std::string& mask_mode,
+                                   const std::vector<array>& mask_arrs, StreamOrDevice s) {
+  const char* op = "scaled_dot_product_attention";
+  if (mask_mode == "causal" && !mask_arrs.empty()) {
+    fail(op, "Invalid mask_arrs for mask_mode 'causal': no array masks are allowed, got " +
+                 std::to_string(mask_arrs.size()) + ".");
+  }
+  const bool has_array_mask = mask_mode == "array" || (mask_mode.empty() && !mask_arrs.empty());
+  if (has_array_mask && mask_arrs.size() != 1) {
+    fail(op, "Invalid mask_arrs for mask_mode '" + mask_mode +
+                 "'. Exactly 1 mask array is supported, got " + std::to_string(mask_arrs.size()) +
+                 ".");
+  }
+  std::optional<array> m;
+  if (!mask_arrs.empty()) m = mask_arrs[0];
+  return scaled_dot_product_attention(queries, keys, values, scale, mask_mode, std::move(m),
+                                      std::nullopt, s);
 }
 
 }  // namespace fast

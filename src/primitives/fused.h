@@ -15,6 +15,14 @@
 // that dtype (one rounding each), as detail::*_reference (src/ops/fast.cpp) does. The rules
 // differentiate that composition (tandem::vjp / tandem::jvp of it), so derivatives of any order
 // work; vmap moves the batch axis of x in front and runs the fused op again.
+//
+// ScaledDotProductAttention (fast::scaled_dot_product_attention): inputs q (B, Hq, Lq, D), k
+// (B, Hkv, Lk, D), v (B, Hkv, Lk, Dv), all of the output dtype; then, when has_mask, the mask
+// viewed as (B, Hq, Lq, Lk) (bool, or additive of the output dtype; broadcast views with zero
+// strides); then, when has_sinks, the sinks (Hq,) of the output dtype. Output (B, Hq, Lq, Dv).
+// Masked positions (causal, or a false bool) score the dtype's lowest finite value, so a row with
+// no key left comes out uniform, as in the composition detail::sdpa_reference computes; the
+// rules differentiate and batch that composition.
 #pragma once
 
 #include "primitives/primitives.h"
@@ -84,7 +92,41 @@ class LayerNorm : public Primitive {
   bool has_bias_;
 };
 
+class ScaledDotProductAttention : public Primitive {
+ public:
+  ScaledDotProductAttention(Stream s, float scale, bool causal, bool has_mask, bool has_sinks)
+      : Primitive(s), scale_(scale), causal_(causal), has_mask_(has_mask), has_sinks_(has_sinks) {}
+  float scale() const { return scale_; }
+  bool causal() const { return causal_; }
+  bool has_mask() const { return has_mask_; }
+  bool has_sinks() const { return has_sinks_; }
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  TANDEM_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    const Shape& q = inputs[0].shape();
+    return {Shape{q[0], q[1], q[2], inputs[2].shape(3)}};
+  }
+  std::string name() const override { return "ScaledDotProductAttention"; }
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const ScaledDotProductAttention*>(&other);
+    return o && o->scale_ == scale_ && o->causal_ == causal_ && o->has_mask_ == has_mask_ &&
+           o->has_sinks_ == has_sinks_;
+  }
+
+ private:
+  float scale_;
+  bool causal_;
+  bool has_mask_;
+  bool has_sinks_;
+};
+
 namespace detail {
+/// The composition fast::scaled_dot_product_attention stands for, on the primitive's inputs (a
+/// mask of any shape broadcasting to (B, Hq, Lq, Lk)).
+array sdpa_reference(const std::vector<array>& inputs, float scale, bool causal, bool has_mask,
+                     bool has_sinks, const Stream& s);
+
 /// The compositions the fused norms compute (inputs as the primitives take them: x, then the
 /// weight and the bias when present, already of the output dtype `out`). Used by the derivative
 /// and batching rules; the weight and the bias may be any shape broadcasting against x.

@@ -168,4 +168,39 @@ std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(const std::vecto
   return norm_vmap(inputs, axes, stream(), fused, ref);
 }
 
+// ------------------------------ ScaledDotProductAttention ------------------------------
+// The rules are those of the composition (detail::sdpa_reference): derivatives recompute the
+// scores as ordinary ops (the fused kernel keeps no softmax statistics), and batching vmaps the
+// composition.
+
+std::vector<array> ScaledDotProductAttention::vjp(const std::vector<array>& primals,
+                                                  const std::vector<array>& cots,
+                                                  const std::vector<int>& argnums,
+                                                  const std::vector<array>&) {
+  Reference f = [sc = scale_, c = causal_, m = has_mask_, k = has_sinks_,
+                 s = stream()](const std::vector<array>& in) {
+    return detail::sdpa_reference(in, sc, c, m, k, s);
+  };
+  return reference_vjp(f, primals, cots, argnums);
+}
+
+std::vector<array> ScaledDotProductAttention::jvp(const std::vector<array>& primals,
+                                                  const std::vector<array>& tangents,
+                                                  const std::vector<int>& argnums) {
+  Reference f = [sc = scale_, c = causal_, m = has_mask_, k = has_sinks_,
+                 s = stream()](const std::vector<array>& in) {
+    return detail::sdpa_reference(in, sc, c, m, k, s);
+  };
+  return reference_jvp(f, primals, tangents, argnums);
+}
+
+std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  ArrayFn f = [sc = scale_, c = causal_, m = has_mask_, k = has_sinks_,
+               s = stream()](const std::vector<array>& in) {
+    return std::vector<array>{detail::sdpa_reference(in, sc, c, m, k, s)};
+  };
+  return {tandem::vmap(f, axes, {0})(inputs), {0}};
+}
+
 }  // namespace tandem

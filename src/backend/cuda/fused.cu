@@ -14,6 +14,14 @@
 // as the composition). A last sweep writes the output. The row is read 2 (RMS) or 3 (LayerNorm)
 // times; the later sweeps hit L1/L2. With n a multiple of the vector width and 16-byte aligned
 // x, output, weight and bias, every access moves 16 bytes of the wider of the two dtypes.
+//
+// ScaledDotProductAttention (used for short query lengths, see fast::scaled_dot_product_attention):
+// one block per query row, kSdpaWarps warps. Each lane holds P elements of the (scaled) query and
+// of the output; warp w takes keys w, w + kSdpaWarps, ...: a dot product (lanes over D, a
+// shuffle all-reduce), the mask, then an online-softmax update of the warp's (max, sum, output).
+// The warps' partial results combine through shared memory, with the sink in the denominator.
+// Masked positions score the lowest finite value (a row with no key left is uniform, as in the
+// composition); -inf scores (additive masks) add nothing.
 #include <cfloat>
 #include <optional>
 #include <string>
@@ -345,6 +353,208 @@ void RMSNorm::eval_gpu(const std::vector<array>& inputs, std::vector<array>& out
 void LayerNorm::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   cuda::norm_gpu<false>("layer_norm", stream(), eps_, has_weight_, has_bias_, inputs, outputs);
   cuda::set_evaluated(outputs);
+}
+
+// ------------------------------ ScaledDotProductAttention ------------------------------
+
+namespace cuda {
+
+namespace {
+
+constexpr int kSdpaWarps = 8;
+
+struct SdpaParams {
+  int64_t qs[4], ks[4], vs[4], ms[4];
+  int Hq, Lq, Lk, D, Dv, G;
+  float scale;
+  int mask_kind;  // 0: none, 1: bool, 2: additive (of T)
+  bool causal;
+};
+
+template <typename T, int P>
+__global__ void sdpa_rows(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                          const void* __restrict__ mask, const T* __restrict__ sinks,
+                          T* __restrict__ out, SdpaParams p) {
+  using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  const A lowest = std::is_same_v<A, double> ? A(-DBL_MAX) : A(-FLT_MAX);
+  const int64_t row = blockIdx.x;  // (b, hq, i) row-major
+  const int i = static_cast<int>(row % p.Lq);
+  const int hq = static_cast<int>((row / p.Lq) % p.Hq);
+  const int64_t b = row / (static_cast<int64_t>(p.Lq) * p.Hq);
+  const int hk = hq / p.G;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  T* orow = out + row * p.Dv;
+  if (p.Lk == 0) {  // no keys: the weighted sum is empty
+    for (int d = threadIdx.x; d < p.Dv; d += blockDim.x)
+      orow[d] = to_storage<T>(A(0));
+    return;
+  }
+  A qr[P];
+  const T* qp = q + b * p.qs[0] + hq * p.qs[1] + i * p.qs[2];
+#pragma unroll
+  for (int t = 0; t < P; ++t) {
+    const int d = lane + 32 * t;
+    qr[t] = d < p.D ? static_cast<A>(to_compute(qp[d * p.qs[3]])) * static_cast<A>(p.scale) : A(0);
+  }
+  const int lim = i + p.Lk - p.Lq;  // causal: the last key this row sees
+  const bool blind = p.causal && lim < 0;
+  const int kend = p.causal && !blind ? min(p.Lk, lim + 1) : p.Lk;
+  const T* kb = k + b * p.ks[0] + hk * p.ks[1];
+  const T* vb = v + b * p.vs[0] + hk * p.vs[1];
+  const int64_t moff = b * p.ms[0] + hq * p.ms[1] + i * p.ms[2];
+  A m = -INFINITY, l = A(0), o[P];
+#pragma unroll
+  for (int t = 0; t < P; ++t)
+    o[t] = A(0);
+  for (int j = warp; j < kend; j += kSdpaWarps) {
+    const T* kr = kb + j * p.ks[2];
+    A s = A(0);
+#pragma unroll
+    for (int t = 0; t < P; ++t) {
+      const int d = lane + 32 * t;
+      if (d < p.D) s += qr[t] * static_cast<A>(to_compute(kr[d * p.ks[3]]));
+    }
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1)
+      s += __shfl_xor_sync(0xffffffffu, s, off);
+    if (blind) {
+      s = lowest;
+    } else if (p.mask_kind == 1) {
+      if (!static_cast<const bool*>(mask)[moff + j * p.ms[3]]) s = lowest;
+    } else if (p.mask_kind == 2) {
+      s += static_cast<A>(to_compute(static_cast<const T*>(mask)[moff + j * p.ms[3]]));
+    }
+    if (s > m) {
+      const A c = exp(m - s);  // 0 when m is still -inf
+      l *= c;
+#pragma unroll
+      for (int t = 0; t < P; ++t)
+        o[t] *= c;
+      m = s;
+    }
+    const A e = s == -INFINITY ? A(0) : exp(s - m);
+    l += e;
+    const T* vr = vb + j * p.vs[2];
+#pragma unroll
+    for (int t = 0; t < P; ++t) {
+      const int d = lane + 32 * t;
+      if (d < p.Dv) o[t] += e * static_cast<A>(to_compute(vr[d * p.vs[3]]));
+    }
+  }
+  __shared__ A wm[kSdpaWarps], wl[kSdpaWarps];
+  __shared__ A wo[kSdpaWarps][32 * P];
+  if (lane == 0) {
+    wm[warp] = m;
+    wl[warp] = l;
+  }
+#pragma unroll
+  for (int t = 0; t < P; ++t)
+    wo[warp][lane + 32 * t] = o[t];
+  __syncthreads();
+  A M = -INFINITY;
+  for (int w = 0; w < kSdpaWarps; ++w)
+    M = wm[w] > M ? wm[w] : M;
+  A sink = A(0);
+  if (sinks != nullptr) {
+    sink = static_cast<A>(to_compute(sinks[hq]));
+    M = sink > M ? sink : M;
+  }
+  // A warp that saw no key (or only -inf scores) has m == -inf and adds nothing; a row of only
+  // -inf scores and no sink ends as 0 / 0 = NaN, like the composition's softmax.
+  A L = sinks != nullptr ? exp(sink - M) : A(0);
+  for (int w = 0; w < kSdpaWarps; ++w)
+    if (wm[w] != -INFINITY) L += wl[w] * exp(wm[w] - M);
+  for (int d = threadIdx.x; d < p.Dv; d += blockDim.x) {
+    A acc = A(0);
+    for (int w = 0; w < kSdpaWarps; ++w)
+      if (wm[w] != -INFINITY) acc += wo[w][d] * exp(wm[w] - M);
+    orow[d] = to_storage<T>(acc / L);
+  }
+}
+
+}  // namespace
+
+}  // namespace cuda
+
+void ScaledDotProductAttention::eval_gpu(const std::vector<array>& inputs,
+                                         std::vector<array>& outputs) {
+  using namespace cuda;
+  auto& enc = cuda::encoder(stream());
+  array& out = outputs[0];
+  void* po = enc.output(out);
+  if (out.size() == 0) {
+    set_evaluated(outputs);
+    return;
+  }
+  const array &q = inputs[0], &k = inputs[1], &v = inputs[2];
+  const array* mask = has_mask_ ? &inputs[3] : nullptr;
+  std::optional<array> sinks;
+  if (has_sinks_) {
+    sinks = inputs[has_mask_ ? 4 : 3];
+    if (!sinks->flags().row_contiguous) sinks = contiguous_copy(enc, *sinks);
+  }
+  SdpaParams p{};
+  for (int d = 0; d < 4; ++d) {
+    p.qs[d] = q.strides()[d];
+    p.ks[d] = k.strides()[d];
+    p.vs[d] = v.strides()[d];
+    p.ms[d] = mask ? mask->strides()[d] : 0;
+  }
+  p.Hq = q.shape(1);
+  p.Lq = q.shape(2);
+  p.D = q.shape(3);
+  p.Lk = k.shape(2);
+  p.Dv = v.shape(3);
+  p.G = p.Hq / k.shape(1);
+  p.scale = scale_;
+  p.mask_kind = mask == nullptr ? 0 : mask->dtype() == bool_ ? 1 : 2;
+  p.causal = causal_;
+  const int widest = std::max(p.D, p.Dv);
+  if (widest > 256) {
+    throw std::invalid_argument(
+        "[scaled_dot_product_attention] The GPU kernel takes head dimensions up to 256; got " +
+        std::to_string(p.D) + " and " + std::to_string(p.Dv) + ".");
+  }
+  const int64_t rows = static_cast<int64_t>(q.shape(0)) * p.Hq * p.Lq;
+  if (rows > INT32_MAX) {
+    throw std::invalid_argument(
+        "[scaled_dot_product_attention] Too many query rows for the GPU "
+        "kernel: " +
+        std::to_string(rows) + ".");
+  }
+  const void* pq = enc.input(q);
+  const void* pk = enc.input(k);
+  const void* pv = enc.input(v);
+  const void* pm = mask ? enc.input(*mask) : nullptr;
+  const void* ps = sinks ? enc.input(*sinks) : nullptr;
+  bool done = dispatch(q.dtype(), [&]<typename T>() {
+    if constexpr (is_float_v<T>) {
+      auto go = [&](auto kernel) {
+        launch(enc, "sdpa_rows", kernel, dim3(static_cast<unsigned>(rows)), dim3(kSdpaWarps * 32),
+               0, static_cast<const T*>(pq), static_cast<const T*>(pk), static_cast<const T*>(pv),
+               pm, static_cast<const T*>(ps), static_cast<T*>(po), p);
+      };
+      if (widest <= 32) {
+        go(sdpa_rows<T, 1>);
+      } else if (widest <= 64) {
+        go(sdpa_rows<T, 2>);
+      } else if (widest <= 128) {
+        go(sdpa_rows<T, 4>);
+      } else {
+        go(sdpa_rows<T, 8>);
+      }
+      return true;
+    } else {
+      return false;
+    }
+  });
+  if (!done) {
+    throw std::invalid_argument(
+        "[scaled_dot_product_attention] Requires floating-point inputs; "
+        "got " +
+        dtype_name(q.dtype()) + ".");
+  }
+  set_evaluated(outputs);
 }
 
 }  // namespace tandem

@@ -20,4 +20,8 @@ void LayerNorm::eval_gpu(const std::vector<array>&, std::vector<array>&) {
   throw std::runtime_error("[" + name() + "::eval_gpu] " + gpu::unavailable_reason());
 }
 
+void ScaledDotProductAttention::eval_gpu(const std::vector<array>&, std::vector<array>&) {
+  throw std::runtime_error("[" + name() + "::eval_gpu] " + gpu::unavailable_reason());
+}
+
 }  // namespace tandem
