@@ -25,6 +25,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "backend/common/quant_bits.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
@@ -233,38 +237,86 @@ void dequantize_rows(const QMat& W, int64_t r0, int64_t r1, float* dst) {
   });
 }
 
-/// out (1 x N) = x (1 x K) @ W^T for power-of-two bit widths, without unpacking to memory: the
-/// lanes are the code positions within a word (v >> k*BITS), so each word is shifted, masked,
-/// converted and multiplied with the matching run of x in one vector step; the group's partial
-/// sums are scaled into running totals, reduced once per output.
+/// out (1 x N) = x (1 x K) @ W^T for bit widths dividing 8 (2, 4, 8), without unpacking to
+/// memory. W is read as bytes, 16 at a time: byte B holds codes P*B + k (k < P = 8 / BITS) at
+/// bits k*BITS, so lane l of sub-vector k is (byte[l] >> k*BITS) & mask, and x is permuted once
+/// per call into the same order (`xp`: per 16 bytes, P runs of 16 values). Each step is then a
+/// 16-lane shift, mask, convert and multiply-add per sub-vector; the group's partial sums are
+/// scaled into running totals, and the bias term uses the group sums of x.
 template <int BITS, int GS>
 void qmv_t_row(const float* x, const QMat& W, const float* xsum, float* out) {
-  constexpr int kPer = 32 / BITS, kWords = GS * BITS / 32;
+  static_assert(8 % BITS == 0);
+  constexpr int kPer = 8 / BITS;         // codes per byte
+  constexpr int kBytes = GS * BITS / 8;  // bytes per group
+  constexpr int kSteps = kBytes >= 16 ? kBytes / 16 : 1;
+  constexpr int kLanes = kBytes >= 16 ? 16 : kBytes;  // bytes per step
   constexpr uint32_t kMask = (1u << BITS) - 1;
-  const int64_t N = W.rows, K = W.cols, G = K / GS, wpr = K * BITS / 32;
+  const int64_t N = W.rows, K = W.cols, G = K / GS, bpr = K * BITS / 8;
+  // x in the order the lanes consume it.
+  std::vector<float> xp(static_cast<size_t>(K));
+  for (int64_t base = 0; base < K; base += kLanes * kPer) {
+    for (int k = 0; k < kPer; ++k)
+      for (int l = 0; l < kLanes; ++l)
+        xp[base + k * kLanes + l] = x[base + l * kPer + k];
+  }
+  const uint8_t* wbytes = reinterpret_cast<const uint8_t*>(W.w);
   parallel_for(N, std::max<int64_t>(1, 8192 / K), [&](size_t n0, size_t n1) {
     for (size_t n = n0; n < n1; ++n) {
-      float tot[kPer] = {};
+      float tot[16] = {};
       float bsum = 0.0f;
-      const uint32_t* wr = W.w + n * wpr;
-      for (int64_t g = 0; g < G; ++g) {
-        float part[kPer] = {};
-        const uint32_t* wg = wr + g * kWords;
-        const float* xg = x + g * GS;
-        for (int i = 0; i < kWords; ++i) {
-          const uint32_t v = wg[i];
-#pragma GCC unroll 16
+      const uint8_t* wr = wbytes + n * bpr;
+      int64_t g = 0;
+#if defined(__AVX512F__)
+      if constexpr (kLanes == 16) {
+        // 16 bytes widened to 16 int32 lanes; each sub-vector a shift, mask, convert, FMA.
+        const __m512i mask = _mm512_set1_epi32(static_cast<int>(kMask));
+        __m512 vt = _mm512_setzero_ps();
+        for (; g < G; ++g) {
+          __m512 vp[kPer];
           for (int k = 0; k < kPer; ++k)
-            part[k] += xg[i * kPer + k] * static_cast<float>((v >> (k * BITS)) & kMask);
+            vp[k] = _mm512_setzero_ps();
+          const uint8_t* wg = wr + g * kBytes;
+          const float* xg = xp.data() + g * GS;
+          for (int st = 0; st < kSteps; ++st) {
+            const __m512i e = _mm512_cvtepu8_epi32(
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + st * 16)));
+            const float* xs = xg + st * 16 * kPer;
+            for (int k = 0; k < kPer; ++k) {
+              const __m512i c = _mm512_and_si512(_mm512_srli_epi32(e, k * BITS), mask);
+              vp[k] = _mm512_fmadd_ps(_mm512_loadu_ps(xs + k * 16), _mm512_cvtepi32_ps(c), vp[k]);
+            }
+          }
+          __m512 sum = vp[0];
+          for (int k = 1; k < kPer; ++k)
+            sum = _mm512_add_ps(sum, vp[k]);
+          vt = _mm512_fmadd_ps(_mm512_set1_ps(W.s[n * G + g]), sum, vt);
+          bsum += W.b[n * G + g] * xsum[g];
+        }
+        _mm512_storeu_ps(tot, vt);
+      }
+#endif
+      for (; g < G; ++g) {
+        float part[16] = {};
+        const uint8_t* wg = wr + g * kBytes;
+        const float* xg = xp.data() + g * GS;
+        for (int st = 0; st < kSteps; ++st) {
+          const uint8_t* b = wg + st * kLanes;
+          const float* xs = xg + st * kLanes * kPer;
+#pragma GCC unroll 4
+          for (int k = 0; k < kPer; ++k) {
+#pragma GCC unroll 16
+            for (int l = 0; l < kLanes; ++l)
+              part[l] += xs[k * kLanes + l] * static_cast<float>((b[l] >> (k * BITS)) & kMask);
+          }
         }
         const float sc = W.s[n * G + g];
-        for (int k = 0; k < kPer; ++k)
-          tot[k] += sc * part[k];
+        for (int l = 0; l < 16; ++l)
+          tot[l] += sc * part[l];
         bsum += W.b[n * G + g] * xsum[g];
       }
       float t = 0.0f;
-      for (int k = 0; k < kPer; ++k)
-        t += tot[k];
+      for (int l = 0; l < 16; ++l)
+        t += tot[l];
       out[n] = t + bsum;
     }
   });
@@ -291,7 +343,7 @@ void qmv_t(const float* x, const QMat& W, float* out, int64_t M) {
       xsum[m * G + g] = t;
     }
   }
-  if constexpr (32 % BITS == 0) {
+  if constexpr (8 % BITS == 0) {
     if (M == 1) return qmv_t_row<BITS, GS>(x, W, xsum.data(), out);
   }
   parallel_for(N, std::max<int64_t>(1, 8192 / K), [&](size_t n0, size_t n1) {
