@@ -775,6 +775,17 @@ DEVICE_TEST(FastSdpa, EmptyAndDegenerateShapes) {
       allclose(fast::scaled_dot_product_attention(q, k, v, 0.5f, "", {}, full({2}, 1e4f), device),
                zeros({1, 2, 2, 5}), 0.0, 1e-30)
           .item<bool>());
+  // A NaN score makes its rows NaN, with or without a sink, as in the composition (the GPU
+  // kernel's warps see one key each here: a NaN must not be dropped when they combine).
+  std::vector<double> kn = values(k);
+  kn[5] = std::nan("");  // head 0, key 1
+  array k_nan(kn, k.shape(), float32);
+  for (const std::optional<array>& sk : {std::optional<array>(), std::optional<array>(ones({2}))}) {
+    std::vector<double> y =
+        values(fast::scaled_dot_product_attention(q, k_nan, v, 0.5f, "", {}, sk, device));
+    for (size_t i = 0; i < y.size(); ++i)
+      EXPECT_EQ(std::isnan(y[i]), i < 10) << "element " << i << " sinks " << sk.has_value();
+  }
   // A 0-d-free check of the older form with a mask vector: same as the optional form.
   array am = rnd({2, 3}, float32, 134, -1.0, 0.0);
   EXPECT_TRUE(

@@ -21,7 +21,7 @@
 // shuffle all-reduce), the mask, then an online-softmax update of the warp's (max, sum, output).
 // The warps' partial results combine through shared memory, with the sink in the denominator.
 // Masked positions score the lowest finite value (a row with no key left is uniform, as in the
-// composition); -inf scores (additive masks) add nothing.
+// composition); -inf scores (additive masks) add nothing; a NaN or +inf score makes the row NaN.
 #include <cfloat>
 #include <optional>
 #include <string>
@@ -424,7 +424,10 @@ __global__ void sdpa_rows(const T* __restrict__ q, const T* __restrict__ k, cons
     } else if (p.mask_kind == 2) {
       s += static_cast<A>(to_compute(static_cast<const T*>(mask)[moff + j * p.ms[3]]));
     }
-    if (s > m) {
+    // A NaN score makes the warp's (max, sum, output) NaN for good (as the composition's row
+    // of NaN); without this, a NaN seen while m is -inf would leave m == -inf and be dropped
+    // when the warps combine.
+    if (s > m || s != s) {
       const A c = exp(m - s);  // 0 when m is still -inf
       l *= c;
 #pragma unroll
@@ -460,7 +463,8 @@ __global__ void sdpa_rows(const T* __restrict__ q, const T* __restrict__ k, cons
     M = sink > M ? sink : M;
   }
   // A warp that saw no key (or only -inf scores) has m == -inf and adds nothing; a row of only
-  // -inf scores and no sink ends as 0 / 0 = NaN, like the composition's softmax.
+  // -inf scores and no sink ends as 0 / 0 = NaN, like the composition's softmax. A warp with a
+  // NaN (m NaN, skipped by the max) or a +inf score (exp(inf - inf)) makes L, and the row, NaN.
   A L = sinks != nullptr ? exp(sink - M) : A(0);
   for (int w = 0; w < kSdpaWarps; ++w)
     if (wm[w] != -INFINITY) L += wl[w] * exp(wm[w] - M);
