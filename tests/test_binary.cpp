@@ -5,6 +5,7 @@
 #include <cfloat>
 #include <climits>
 #include <cmath>
+#include <limits>
 
 #include "harness.h"
 
@@ -201,6 +202,36 @@ DEVICE_TEST(BinaryArith, DivModShapesDtypesAndLayouts) {
                    "[divmod] Shapes (2,) and (3,) cannot be broadcast.");
   EXPECT_THROW_MSG(divmod(array(complex64_t(1, 1)), array(1), device), std::invalid_argument,
                    "[divmod] Not supported for complex inputs.");
+}
+
+DEVICE_TEST(BinaryArith, IntegerOverflowWrapsAround) {
+  // Two's-complement wrap-around, as NumPy and MLX (and no undefined behaviour in the kernels:
+  // the sanitizer build checks that).
+  const int32_t big = std::numeric_limits<int32_t>::max(),
+                small = std::numeric_limits<int32_t>::min();
+  EXPECT_ARRAY_EQ(multiply(array({65536, 100000, -3}), array({65536, 100000, big}), device),
+                  std::vector<int32_t>{0, 1410065408, -2147483645}, Shape{3}, int32);
+  EXPECT_ARRAY_EQ(add(array({big, small}), array({1, -1}), device),
+                  std::vector<int32_t>{small, big}, Shape{2}, int32);
+  EXPECT_ARRAY_EQ(subtract(array({small}), array({1}), device), std::vector<int32_t>{big}, Shape{1},
+                  int32);
+  EXPECT_ARRAY_EQ(negative(array({small, 5}), device), std::vector<int32_t>{small, -5}, Shape{2},
+                  int32);
+  EXPECT_ARRAY_EQ(abs(array({small, -5}), device), std::vector<int32_t>{small, 5}, Shape{2}, int32);
+  EXPECT_ARRAY_EQ(multiply(array({uint16_t(65535)}), array({uint16_t(65535)}), device),
+                  std::vector<uint16_t>{1}, Shape{1}, uint16);
+  EXPECT_ARRAY_EQ(multiply(array({int8_t(100)}), array({int8_t(3)}), device),
+                  std::vector<int8_t>{44}, Shape{1}, int8);
+  // 3^40 mod 2^32 as a signed int32.
+  EXPECT_ARRAY_EQ(power(array({3}), array({40}), device), std::vector<int32_t>{689956897}, Shape{1},
+                  int32);
+  // Reductions and scans wrap the same way, whatever the order of the operations.
+  array x = full({1024}, 1 << 22, int32);  // the sum is 2^32: 0 mod 2^32
+  EXPECT_EQ(sum(x, false, device).item<int32_t>(), 0);
+  EXPECT_EQ(prod(full({33}, 2, int32), false, device).item<int32_t>(), 0);
+  EXPECT_EQ(prod(array({65536, 65535, 3}), false, device).item<int32_t>(), -65536 * 3);
+  EXPECT_ARRAY_EQ(cumsum(array({big, 1, 1}), 0, false, true, device),
+                  std::vector<int32_t>{big, small, small + 1}, Shape{3}, int32);
 }
 
 DEVICE_TEST(BinaryArith, Power) {

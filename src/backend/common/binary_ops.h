@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "backend/common/cast.h"
+#include "backend/common/wrapping.h"
 
 namespace tandem::ops {
 
@@ -42,6 +43,8 @@ struct Add {
   TANDEM_HD T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>)
       return a || b;
+    else if constexpr (std::is_integral_v<T>)
+      return wrap_add(a, b);
     else
       return static_cast<T>(a + b);
   }
@@ -49,7 +52,10 @@ struct Add {
 struct Subtract {
   template <typename T>
   TANDEM_HD T operator()(T a, T b) const {
-    return static_cast<T>(a - b);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      return wrap_sub(a, b);
+    else
+      return static_cast<T>(a - b);
   }
 };
 struct Multiply {
@@ -57,6 +63,8 @@ struct Multiply {
   TANDEM_HD T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>)
       return a && b;
+    else if constexpr (std::is_integral_v<T>)
+      return wrap_mul(a, b);
     else
       return static_cast<T>(a * b);
   }
@@ -111,9 +119,9 @@ struct Power {
       }
       T res = 1;
       while (exp) {
-        if (exp & 1) res = static_cast<T>(res * base);
+        if (exp & 1) res = wrap_mul(res, base);
         exp >>= 1;
-        base = static_cast<T>(base * base);
+        base = wrap_mul(base, base);
       }
       return res;
     } else {

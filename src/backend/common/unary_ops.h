@@ -10,6 +10,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "backend/common/wrapping.h"
+
 #include "backend/common/cast.h"
 
 namespace tandem::ops {
@@ -92,6 +94,8 @@ struct Abs {
       return abs(x);
     } else if constexpr (std::is_unsigned_v<T>) {
       return x;
+    } else if constexpr (std::is_integral_v<T>) {
+      return x < T(0) ? wrap_sub(T(0), x) : x;  // abs(INT_MIN) wraps to INT_MIN, as NumPy
     } else {
       return x < T(0) ? T(-x) : x;
     }
@@ -100,8 +104,8 @@ struct Abs {
 struct Negative {
   template <typename T>
   TANDEM_HD T operator()(T x) const {
-    if constexpr (std::is_unsigned_v<T>) {
-      return static_cast<T>(T(0) - x);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      return wrap_sub(T(0), x);
     } else {
       return -x;
     }

@@ -5,6 +5,7 @@
 #include "backend/common/cast.h"
 #include "backend/common/dispatch.h"
 #include "backend/common/gather_index.h"
+#include "backend/common/wrapping.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/strided.h"
 #include "backend/cpu/threading.h"
@@ -44,7 +45,7 @@ struct AddOp {
     if constexpr (std::is_same_v<T, bool>)
       return a || b;
     else
-      return static_cast<T>(static_cast<compute_t<T>>(a) + static_cast<compute_t<T>>(b));
+      return static_cast<T>(wrap_add(static_cast<compute_t<T>>(a), static_cast<compute_t<T>>(b)));
   }
 };
 struct MulOp {
@@ -53,7 +54,7 @@ struct MulOp {
     if constexpr (std::is_same_v<T, bool>)
       return a && b;
     else
-      return static_cast<T>(static_cast<compute_t<T>>(a) * static_cast<compute_t<T>>(b));
+      return static_cast<T>(wrap_mul(static_cast<compute_t<T>>(a), static_cast<compute_t<T>>(b)));
   }
 };
 template <typename T>

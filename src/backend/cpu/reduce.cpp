@@ -15,6 +15,7 @@
 
 #include "backend/common/cast.h"
 #include "backend/common/dispatch.h"
+#include "backend/common/wrapping.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/threading.h"
 #include "primitives/primitives.h"
@@ -52,7 +53,7 @@ struct SumOp {
     if constexpr (std::is_same_v<A, bool>)
       return a || b;
     else
-      return static_cast<A>(a + b);
+      return wrap_add(a, b);
   }
 };
 template <typename A>
@@ -62,7 +63,7 @@ struct ProdOp {
     if constexpr (std::is_same_v<A, bool>)
       return a && b;
     else
-      return static_cast<A>(a * b);
+      return wrap_mul(a, b);
   }
 };
 template <typename A>

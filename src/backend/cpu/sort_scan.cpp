@@ -24,6 +24,7 @@
 
 #include "backend/common/cast.h"
 #include "backend/common/dispatch.h"
+#include "backend/common/wrapping.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/threading.h"
 #include "primitives/sort_scan.h"
@@ -254,34 +255,6 @@ void sort_like(const array& input, array& out, int axis, Arrange&& arrange) {
 }
 
 // ---------------- scans ----------------
-
-template <typename A>
-A wrap_add(A a, A b) {
-  if constexpr (std::is_integral_v<A> && !std::is_same_v<A, bool>) {
-    using Un = std::make_unsigned_t<A>;
-    return static_cast<A>(static_cast<Un>(static_cast<Un>(a) + static_cast<Un>(b)));
-  } else if constexpr (std::is_same_v<A, bool>) {
-    return a || b;
-  } else {
-    return a + b;
-  }
-}
-
-template <typename A>
-A wrap_mul(A a, A b) {
-  if constexpr (std::is_integral_v<A> && !std::is_same_v<A, bool>) {
-    // Unsigned arithmetic wraps without undefined behaviour (promote small types first so that
-    // uint16 * uint16 does not overflow int).
-    using Un = std::make_unsigned_t<A>;
-    using Wide = std::conditional_t<(sizeof(Un) < sizeof(unsigned)), unsigned, Un>;
-    return static_cast<A>(static_cast<Un>(static_cast<Wide>(static_cast<Un>(a)) *
-                                          static_cast<Wide>(static_cast<Un>(b))));
-  } else if constexpr (std::is_same_v<A, bool>) {
-    return a && b;
-  } else {
-    return a * b;
-  }
-}
 
 template <typename A>
 struct ScanSum {

@@ -15,6 +15,7 @@
 // they are written again here because the CPU's live in its .cpp file.
 #include <limits>
 
+#include "backend/common/wrapping.h"
 #include "backend/cpu/strided.h"
 #include "backend/cuda/copy.h"
 #include "backend/cuda/kernels.cuh"
@@ -54,7 +55,7 @@ struct SumR {
     if constexpr (std::is_same_v<A, bool>) {
       return a || b;
     } else {
-      return static_cast<A>(a + b);
+      return wrap_add(a, b);
     }
   }
 };
@@ -66,7 +67,7 @@ struct ProdR {
     if constexpr (std::is_same_v<A, bool>) {
       return a && b;
     } else {
-      return static_cast<A>(a * b);
+      return wrap_mul(a, b);
     }
   }
 };

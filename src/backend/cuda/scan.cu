@@ -16,6 +16,7 @@
 //    walks the axis in order, exactly as the CPU does (consecutive threads read consecutive
 //    columns, so the loads coalesce).
 //  - Few long columns: transposed into rows (a copy), scanned as rows, transposed back.
+#include "backend/common/wrapping.h"
 #include "backend/cuda/indexing.cuh"
 #include "primitives/sort_scan.h"
 
@@ -26,32 +27,6 @@ namespace {
 using cuda::complex_t;
 
 // ---------------- operators (backend/cpu/sort_scan.cpp) ----------------
-
-template <typename A>
-__device__ inline A wrap_add(A a, A b) {
-  if constexpr (std::is_same_v<A, bool>) {
-    return a || b;
-  } else if constexpr (std::is_integral_v<A>) {
-    using Un = std::make_unsigned_t<A>;
-    return static_cast<A>(static_cast<Un>(static_cast<Un>(a) + static_cast<Un>(b)));
-  } else {
-    return a + b;
-  }
-}
-
-template <typename A>
-__device__ inline A wrap_mul(A a, A b) {
-  if constexpr (std::is_same_v<A, bool>) {
-    return a && b;
-  } else if constexpr (std::is_integral_v<A>) {
-    using Un = std::make_unsigned_t<A>;
-    using Wide = std::conditional_t<(sizeof(Un) < sizeof(unsigned)), unsigned, Un>;
-    return static_cast<A>(static_cast<Un>(static_cast<Wide>(static_cast<Un>(a)) *
-                                          static_cast<Wide>(static_cast<Un>(b))));
-  } else {
-    return a * b;
-  }
-}
 
 template <typename A>
 __device__ inline A lowest_value() {
@@ -193,8 +168,8 @@ __global__ void scan_rows_kernel(const T* in, U* out, int64_t rows, int64_t n, i
 
 // A thread per column (o, j): the axis walked in order, as on the CPU.
 template <typename Op, typename A, typename T, typename U>
-__global__ void scan_columns_kernel(const T* in, U* out, int64_t columns, int64_t n,
-                                    int64_t inner, bool reverse, bool inclusive) {
+__global__ void scan_columns_kernel(const T* in, U* out, int64_t columns, int64_t n, int64_t inner,
+                                    bool reverse, bool inclusive) {
   for (int64_t c = cuda::global_thread(); c < columns; c += cuda::grid_threads()) {
     const int64_t o = c / inner;
     const int64_t j = c - o * inner;
@@ -249,17 +224,17 @@ void scan_launch(cuda::Encoder& enc, const T* in, U* out, const ScanGeom& g, boo
     A* pc = static_cast<A*>(enc.input(carries));
     const unsigned grid = cuda::blocks_for(static_cast<int64_t>(nchunks), 1);
     cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, T, U>, grid, kMaxScanThreads, 0, in,
-                 static_cast<U*>(nullptr), nrows, g.n, kScanChunk, cpr, static_cast<const A*>(nullptr),
-                 pt, g.reverse, g.inclusive);
+                 static_cast<U*>(nullptr), nrows, g.n, kScanChunk, cpr,
+                 static_cast<const A*>(nullptr), pt, g.reverse, g.inclusive);
     int threads = 32;
     while (threads < kMaxScanThreads && static_cast<int64_t>(threads) * kItems < cpr)
       threads *= 2;
     cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, A, A>, cuda::blocks_for(nrows, 1),
                  threads, 0, static_cast<const A*>(pt), pc, nrows, cpr, cpr, int64_t(1),
                  static_cast<const A*>(nullptr), static_cast<A*>(nullptr), false, false);
-    cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, T, U>, grid, kMaxScanThreads, 0, in,
-                 out, nrows, g.n, kScanChunk, cpr, static_cast<const A*>(pc),
-                 static_cast<A*>(nullptr), g.reverse, g.inclusive);
+    cuda::launch(enc, "scan_rows", scan_rows_kernel<Op, A, T, U>, grid, kMaxScanThreads, 0, in, out,
+                 nrows, g.n, kScanChunk, cpr, static_cast<const A*>(pc), static_cast<A*>(nullptr),
+                 g.reverse, g.inclusive);
     return;
   }
   // A block per row, with enough threads for one tile to cover the row (a warp to 256).
