@@ -672,11 +672,13 @@ DEVICE_TEST(FastSdpa, GqaEqualsRepeatedHeadsAndLayouts) {
 DEVICE_TEST(FastSdpa, FusedKernelAcrossBlocksWithSinks) {
   // Shapes that cross the CPU kernel's blocks (at most 64 query rows, fewer for long key rows;
   // the rows of several query heads share a block under GQA; causal blocks stop at their last
-  // key) and the GPU kernel's widths (32, 64, 128, 256 elements of D per warp).
+  // key) and the GPU kernel's widths (32, 64, 128, 256 elements of D per warp) and key splits
+  // (few query rows and long key rows: the keys of a row split over blocks, then combined).
   const std::vector<SdpaCase> cases{{1, 2, 2, 130, 70, 16, 8},     // 3 blocks per head; Lq > Lk
                                     {2, 8, 2, 3, 200, 40, 24},     // GQA rows share blocks
                                     {1, 2, 1, 1, 3000, 128, 128},  // decode, long key row
                                     {1, 1, 1, 2, 3, 256, 200},     // widest GPU kernel
+                                    {1, 2, 1, 8, 1000, 64, 64},    // GPU: keys split over blocks
                                     {1, 3, 3, 100, 100, 8, 8}};    // causal square
   for (Dtype t : {float32, float64, bfloat16, float16}) {
     const bool half = t == bfloat16 || t == float16;
@@ -785,6 +787,18 @@ DEVICE_TEST(FastSdpa, EmptyAndDegenerateShapes) {
         values(fast::scaled_dot_product_attention(q, k_nan, v, 0.5f, "", {}, sk, device));
     for (size_t i = 0; i < y.size(); ++i)
       EXPECT_EQ(std::isnan(y[i]), i < 10) << "element " << i << " sinks " << sk.has_value();
+  }
+  // The same with a NaN query and enough keys that a GPU splits them over blocks: the NaN must
+  // survive the merge of the splits (with a sink, which alone would give finite weights).
+  {
+    array q2 = rnd({1, 2, 1, 4}, float32, 135), k2 = rnd({1, 2, 600, 4}, float32, 136),
+          v2 = rnd({1, 2, 600, 3}, float32, 137);
+    std::vector<double> qn = values(q2);
+    qn[1] = std::nan("");  // head 0
+    std::vector<double> y = values(fast::scaled_dot_product_attention(
+        array(qn, q2.shape(), float32), k2, v2, 0.5f, "", {}, ones({2}), device));
+    for (size_t i = 0; i < y.size(); ++i)
+      EXPECT_EQ(std::isnan(y[i]), i < 3) << "element " << i;
   }
   // A 0-d-free check of the older form with a mask vector: same as the optional form.
   array am = rnd({2, 3}, float32, 134, -1.0, 0.0);

@@ -16,10 +16,11 @@
 // x, output, weight and bias, every access moves 16 bytes of the wider of the two dtypes.
 //
 // ScaledDotProductAttention (used for short query lengths, see fast::scaled_dot_product_attention):
-// one block per query row, kSdpaWarps warps. Each lane holds P elements of the (scaled) query and
-// of the output; warp w takes keys w, w + kSdpaWarps, ...: a dot product (lanes over D, a
-// shuffle all-reduce), the mask, then an online-softmax update of the warp's (max, sum, output).
-// The warps' partial results combine through shared memory, with the sink in the denominator.
+// one block per (query row, split of the keys), kSdpaWarps warps. Each lane holds P elements of
+// the (scaled) query and of the output; warp w takes keys w, w + kSdpaWarps, ... of its split,
+// U at a time (their rows loaded first): dot products (lanes over D, shuffle all-reduces), the
+// mask, then online-softmax updates of the warp's (max, sum, output). The warps combine through
+// shared memory. Few rows (decoding) split the keys over several blocks, merged by sdpa_combine.
 // Masked positions score the lowest finite value (a row with no key left is uniform, as in the
 // composition); -inf scores (additive masks) add nothing; a NaN or +inf score makes the row NaN.
 #include <cfloat>
@@ -362,6 +363,7 @@ namespace cuda {
 namespace {
 
 constexpr int kSdpaWarps = 8;
+constexpr int kSdpaThreads = kSdpaWarps * 32;
 
 struct SdpaParams {
   int64_t qs[4], ks[4], vs[4], ms[4];
@@ -369,26 +371,30 @@ struct SdpaParams {
   float scale;
   int mask_kind;  // 0: none, 1: bool, 2: additive (of T)
   bool causal;
+  int split_len;  // keys per block along gridDim.y (a multiple of kSdpaWarps * U)
 };
 
-template <typename T, int P>
-__global__ void sdpa_rows(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                          const void* __restrict__ mask, const T* __restrict__ sinks,
-                          T* __restrict__ out, SdpaParams p) {
+/// One block per (query row, split of the keys). Warp w of split z takes the keys
+/// z * split_len + w + kSdpaWarps * n, U at a time: their k and v elements (P per lane) are
+/// loaded first, so each warp has U rows in flight, then U dot products (interleaved shuffle
+/// all-reduces) and U online-softmax updates of the warp's (max, sum, output), each reading its
+/// mask entry. The warps combine through shared memory. With one split the block writes the
+/// output (sink in the denominator); with several it writes its (max, sum, unnormalised output)
+/// to `part` (row-major (row, split, Dv + 2), accumulation type) for sdpa_combine.
+template <typename T, int P, int U>
+__global__ void __launch_bounds__(kSdpaThreads)
+    sdpa_rows(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+              const void* __restrict__ mask, const T* __restrict__ sinks, T* __restrict__ out,
+              void* __restrict__ part, SdpaParams p) {
   using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
   const A lowest = std::is_same_v<A, double> ? A(-DBL_MAX) : A(-FLT_MAX);
   const int64_t row = blockIdx.x;  // (b, hq, i) row-major
+  const int split = blockIdx.y, splits = gridDim.y;
   const int i = static_cast<int>(row % p.Lq);
   const int hq = static_cast<int>((row / p.Lq) % p.Hq);
   const int64_t b = row / (static_cast<int64_t>(p.Lq) * p.Hq);
   const int hk = hq / p.G;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  T* orow = out + row * p.Dv;
-  if (p.Lk == 0) {  // no keys: the weighted sum is empty
-    for (int d = threadIdx.x; d < p.Dv; d += blockDim.x)
-      orow[d] = to_storage<T>(A(0));
-    return;
-  }
   A qr[P];
   const T* qp = q + b * p.qs[0] + hq * p.qs[1] + i * p.qs[2];
 #pragma unroll
@@ -399,6 +405,8 @@ __global__ void sdpa_rows(const T* __restrict__ q, const T* __restrict__ k, cons
   const int lim = i + p.Lk - p.Lq;  // causal: the last key this row sees
   const bool blind = p.causal && lim < 0;
   const int kend = p.causal && !blind ? min(p.Lk, lim + 1) : p.Lk;
+  const int kbeg = split * p.split_len;
+  const int kstop = min(kend, kbeg + p.split_len);
   const T* kb = k + b * p.ks[0] + hk * p.ks[1];
   const T* vb = v + b * p.vs[0] + hk * p.vs[1];
   const int64_t moff = b * p.ms[0] + hq * p.ms[1] + i * p.ms[2];
@@ -406,42 +414,60 @@ __global__ void sdpa_rows(const T* __restrict__ q, const T* __restrict__ k, cons
 #pragma unroll
   for (int t = 0; t < P; ++t)
     o[t] = A(0);
-  for (int j = warp; j < kend; j += kSdpaWarps) {
-    const T* kr = kb + j * p.ks[2];
-    A s = A(0);
+  for (int j0 = kbeg + warp; j0 < kstop; j0 += U * kSdpaWarps) {
+    A kx[U][P], vx[U][P], s[U];
 #pragma unroll
-    for (int t = 0; t < P; ++t) {
-      const int d = lane + 32 * t;
-      if (d < p.D) s += qr[t] * static_cast<A>(to_compute(kr[d * p.ks[3]]));
+    for (int u = 0; u < U; ++u) {
+      const int j = j0 + u * kSdpaWarps;
+      const bool in = j < kstop;
+      const T* kr = kb + static_cast<int64_t>(in ? j : kbeg) * p.ks[2];
+      const T* vr = vb + static_cast<int64_t>(in ? j : kbeg) * p.vs[2];
+#pragma unroll
+      for (int t = 0; t < P; ++t) {
+        const int d = lane + 32 * t;
+        kx[u][t] = in && d < p.D ? static_cast<A>(to_compute(kr[d * p.ks[3]])) : A(0);
+        vx[u][t] = in && d < p.Dv ? static_cast<A>(to_compute(vr[d * p.vs[3]])) : A(0);
+      }
+      s[u] = A(0);
     }
 #pragma unroll
-    for (int off = 16; off > 0; off >>= 1)
-      s += __shfl_xor_sync(0xffffffffu, s, off);
-    if (blind) {
-      s = lowest;
-    } else if (p.mask_kind == 1) {
-      if (!static_cast<const bool*>(mask)[moff + j * p.ms[3]]) s = lowest;
-    } else if (p.mask_kind == 2) {
-      s += static_cast<A>(to_compute(static_cast<const T*>(mask)[moff + j * p.ms[3]]));
-    }
-    // A NaN score makes the warp's (max, sum, output) NaN for good (as the composition's row
-    // of NaN); without this, a NaN seen while m is -inf would leave m == -inf and be dropped
-    // when the warps combine.
-    if (s > m || s != s) {
-      const A c = exp(m - s);  // 0 when m is still -inf
-      l *= c;
+    for (int u = 0; u < U; ++u)
 #pragma unroll
       for (int t = 0; t < P; ++t)
-        o[t] *= c;
-      m = s;
-    }
-    const A e = s == -INFINITY ? A(0) : exp(s - m);
-    l += e;
-    const T* vr = vb + j * p.vs[2];
+        s[u] += qr[t] * kx[u][t];
 #pragma unroll
-    for (int t = 0; t < P; ++t) {
-      const int d = lane + 32 * t;
-      if (d < p.Dv) o[t] += e * static_cast<A>(to_compute(vr[d * p.vs[3]]));
+    for (int off = 16; off > 0; off >>= 1)
+#pragma unroll
+      for (int u = 0; u < U; ++u)
+        s[u] += __shfl_xor_sync(0xffffffffu, s[u], off);
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int j = j0 + u * kSdpaWarps;
+      if (j >= kstop) break;  // the same for every lane of the warp
+      A sc = s[u];
+      if (blind) {
+        sc = lowest;
+      } else if (p.mask_kind == 1) {
+        if (!static_cast<const bool*>(mask)[moff + j * p.ms[3]]) sc = lowest;
+      } else if (p.mask_kind == 2) {
+        sc += static_cast<A>(to_compute(static_cast<const T*>(mask)[moff + j * p.ms[3]]));
+      }
+      // A NaN score makes the warp's (max, sum, output) NaN for good (as the composition's row
+      // of NaN); without the NaN test, a NaN seen while m is -inf would leave m == -inf and be
+      // dropped when the warps combine.
+      if (sc > m || sc != sc) {
+        const A c = exp(m - sc);  // 0 when m is still -inf
+        l *= c;
+#pragma unroll
+        for (int t = 0; t < P; ++t)
+          o[t] *= c;
+        m = sc;
+      }
+      const A e = sc == -INFINITY ? A(0) : exp(sc - m);
+      l += e;
+#pragma unroll
+      for (int t = 0; t < P; ++t)
+        o[t] += e * vx[u][t];
     }
   }
   __shared__ A wm[kSdpaWarps], wl[kSdpaWarps];
@@ -454,24 +480,82 @@ __global__ void sdpa_rows(const T* __restrict__ q, const T* __restrict__ k, cons
   for (int t = 0; t < P; ++t)
     wo[warp][lane + 32 * t] = o[t];
   __syncthreads();
+  // A warp that saw no key (or only -inf scores) has m == -inf and adds nothing. A warp's NaN
+  // max makes M, and so L and the row, NaN; with several splits it must reach sdpa_combine as a
+  // NaN max, not as the -inf of a split without keys (which the combination skips).
   A M = -INFINITY;
   for (int w = 0; w < kSdpaWarps; ++w)
-    M = wm[w] > M ? wm[w] : M;
+    M = wm[w] > M || wm[w] != wm[w] ? wm[w] : M;
+  if (splits == 1) {
+    A sink = A(0);
+    if (sinks != nullptr) {
+      sink = static_cast<A>(to_compute(sinks[hq]));
+      M = sink > M ? sink : M;
+    }
+    // A row of only -inf scores and no sink ends as 0 / 0 = NaN, like the composition's softmax;
+    // no keys at all (Lk == 0) give zeros.
+    A L = sinks != nullptr ? exp(sink - M) : A(0);
+    for (int w = 0; w < kSdpaWarps; ++w)
+      if (wm[w] != -INFINITY) L += wl[w] * exp(wm[w] - M);
+    T* orow = out + row * p.Dv;
+    for (int d = threadIdx.x; d < p.Dv; d += blockDim.x) {
+      A acc = A(0);
+      for (int w = 0; w < kSdpaWarps; ++w)
+        if (wm[w] != -INFINITY) acc += wo[w][d] * exp(wm[w] - M);
+      orow[d] = to_storage<T>(p.Lk == 0 ? A(0) : acc / L);
+    }
+    return;
+  }
+  // Several splits: this block's partial result, relative to its own max M.
+  A* pr = static_cast<A*>(part) + (row * splits + split) * static_cast<int64_t>(p.Dv + 2);
+  if (threadIdx.x == 0) {
+    A L = A(0);
+    for (int w = 0; w < kSdpaWarps; ++w)
+      if (wm[w] != -INFINITY) L += wl[w] * exp(wm[w] - M);
+    pr[0] = M;
+    pr[1] = L;
+  }
+  for (int d = threadIdx.x; d < p.Dv; d += blockDim.x) {
+    A acc = A(0);
+    for (int w = 0; w < kSdpaWarps; ++w)
+      if (wm[w] != -INFINITY) acc += wo[w][d] * exp(wm[w] - M);
+    pr[2 + d] = acc;
+  }
+}
+
+/// The splits of each row combined: one block per query row, the same arithmetic as the warps'
+/// combination in sdpa_rows (a split with no key has max -inf and adds nothing; a NaN max makes
+/// the row NaN).
+template <typename T>
+__global__ void __launch_bounds__(kSdpaThreads)
+    sdpa_combine(const void* __restrict__ part, const T* __restrict__ sinks, T* __restrict__ out,
+                 int splits, int Hq, int Lq, int Dv) {
+  using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  const int64_t row = blockIdx.x;
+  const int hq = static_cast<int>((row / Lq) % Hq);
+  const A* pr = static_cast<const A*>(part) + row * splits * static_cast<int64_t>(Dv + 2);
+  A M = -INFINITY;
+  for (int z = 0; z < splits; ++z) {
+    const A mz = pr[z * (Dv + 2)];
+    M = mz > M || mz != mz ? mz : M;
+  }
   A sink = A(0);
   if (sinks != nullptr) {
     sink = static_cast<A>(to_compute(sinks[hq]));
     M = sink > M ? sink : M;
   }
-  // A warp that saw no key (or only -inf scores) has m == -inf and adds nothing; a row of only
-  // -inf scores and no sink ends as 0 / 0 = NaN, like the composition's softmax. A warp with a
-  // NaN (m NaN, skipped by the max) or a +inf score (exp(inf - inf)) makes L, and the row, NaN.
   A L = sinks != nullptr ? exp(sink - M) : A(0);
-  for (int w = 0; w < kSdpaWarps; ++w)
-    if (wm[w] != -INFINITY) L += wl[w] * exp(wm[w] - M);
-  for (int d = threadIdx.x; d < p.Dv; d += blockDim.x) {
+  for (int z = 0; z < splits; ++z) {
+    const A mz = pr[z * (Dv + 2)];
+    if (mz != -INFINITY) L += pr[z * (Dv + 2) + 1] * exp(mz - M);
+  }
+  T* orow = out + row * Dv;
+  for (int d = threadIdx.x; d < Dv; d += blockDim.x) {
     A acc = A(0);
-    for (int w = 0; w < kSdpaWarps; ++w)
-      if (wm[w] != -INFINITY) acc += wo[w][d] * exp(wm[w] - M);
+    for (int z = 0; z < splits; ++z) {
+      const A mz = pr[z * (Dv + 2)];
+      if (mz != -INFINITY) acc += pr[z * (Dv + 2) + 2 + d] * exp(mz - M);
+    }
     orow[d] = to_storage<T>(acc / L);
   }
 }
@@ -526,26 +610,55 @@ void ScaledDotProductAttention::eval_gpu(const std::vector<array>& inputs,
         "kernel: " +
         std::to_string(rows) + ".");
   }
+  const bool dbl = q.dtype() == float64;
+  // Keys per iteration of a warp (U rows in flight), and the splits of the keys: with few query
+  // rows (decoding) a block per row would leave most multiprocessors idle and each block
+  // reading its whole key range alone, so the keys are cut into splits of at least 256 keys
+  // until there are about 4 blocks per multiprocessor; sdpa_combine then merges the splits.
+  const int U = dbl || widest > 128 ? 2 : 4;  // as kU below (fewer rows in flight: fewer registers)
+  const int64_t target = 4 * static_cast<int64_t>(multiprocessor_count(enc.device()));
+  const int64_t max_splits = std::max<int64_t>(1, p.Lk / 256);
+  int splits = static_cast<int>(std::clamp<int64_t>((target + rows - 1) / rows, int64_t{1},
+                                                    std::min<int64_t>(max_splits, 65535)));
+  const int64_t step = static_cast<int64_t>(U) * kSdpaWarps;
+  int64_t split_len = (std::max(p.Lk, 1) + splits - 1) / splits;
+  split_len = (split_len + step - 1) / step * step;
+  splits = static_cast<int>((std::max(p.Lk, 1) + split_len - 1) / split_len);
+  p.split_len = static_cast<int>(split_len);
+  void* pp = nullptr;
+  std::optional<array> part;
+  if (splits > 1) {
+    part =
+        enc.temporary(Shape{static_cast<int>(rows * splits * (p.Dv + 2))}, dbl ? float64 : float32);
+    pp = enc.input(*part);
+  }
   const void* pq = enc.input(q);
   const void* pk = enc.input(k);
   const void* pv = enc.input(v);
   const void* pm = mask ? enc.input(*mask) : nullptr;
   const void* ps = sinks ? enc.input(*sinks) : nullptr;
+  const dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>(splits));
   bool done = dispatch(q.dtype(), [&]<typename T>() {
     if constexpr (is_float_v<T>) {
+      constexpr int kU = std::is_same_v<T, double> ? 2 : 4;
       auto go = [&](auto kernel) {
-        launch(enc, "sdpa_rows", kernel, dim3(static_cast<unsigned>(rows)), dim3(kSdpaWarps * 32),
-               0, static_cast<const T*>(pq), static_cast<const T*>(pk), static_cast<const T*>(pv),
-               pm, static_cast<const T*>(ps), static_cast<T*>(po), p);
+        launch(enc, "sdpa_rows", kernel, grid, dim3(kSdpaThreads), 0, static_cast<const T*>(pq),
+               static_cast<const T*>(pk), static_cast<const T*>(pv), pm, static_cast<const T*>(ps),
+               static_cast<T*>(po), pp, p);
       };
       if (widest <= 32) {
-        go(sdpa_rows<T, 1>);
+        go(sdpa_rows<T, 1, kU>);
       } else if (widest <= 64) {
-        go(sdpa_rows<T, 2>);
+        go(sdpa_rows<T, 2, kU>);
       } else if (widest <= 128) {
-        go(sdpa_rows<T, 4>);
+        go(sdpa_rows<T, 4, kU>);
       } else {
-        go(sdpa_rows<T, 8>);
+        go(sdpa_rows<T, 8, 2>);
+      }
+      if (splits > 1) {
+        launch(enc, "sdpa_combine", sdpa_combine<T>, dim3(static_cast<unsigned>(rows)),
+               dim3(kSdpaThreads), 0, static_cast<const void*>(pp), static_cast<const T*>(ps),
+               static_cast<T*>(po), splits, p.Hq, p.Lq, p.Dv);
       }
       return true;
     } else {
