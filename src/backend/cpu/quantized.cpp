@@ -27,6 +27,9 @@
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
+// GCC 12's AVX-512 intrinsics use _mm512_undefined_* as masked-off sources, which
+// -Wmaybe-uninitialized reports once inlined here (GCC bug 105593, fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 #include "backend/common/quant_bits.h"
@@ -237,87 +240,100 @@ void dequantize_rows(const QMat& W, int64_t r0, int64_t r1, float* dst) {
   });
 }
 
-/// out (1 x N) = x (1 x K) @ W^T for bit widths dividing 8 (2, 4, 8), without unpacking to
-/// memory. W is read as bytes, 16 at a time: byte B holds codes P*B + k (k < P = 8 / BITS) at
-/// bits k*BITS, so lane l of sub-vector k is (byte[l] >> k*BITS) & mask, and x is permuted once
-/// per call into the same order (`xp`: per 16 bytes, P runs of 16 values). Each step is then a
-/// 16-lane shift, mask, convert and multiply-add per sub-vector; the group's partial sums are
-/// scaled into running totals, and the bias term uses the group sums of x.
-template <int BITS, int GS>
-void qmv_t_row(const float* x, const QMat& W, const float* xsum, float* out) {
-  static_assert(8 % BITS == 0);
+/// out (MR x N) = x (MR x K) @ W^T for bit widths dividing 8 (2, 4, 8) and MR <= kSmallM rows of
+/// x, without unpacking to memory. W is read as bytes, 16 at a time: byte B holds codes P*B + k
+/// (k < P = 8 / BITS) at bits k*BITS, so lane l of sub-vector k is (byte[l] >> k*BITS) & mask,
+/// and x is permuted once per call into the same order (`xp`: per 16 bytes, P runs of 16
+/// values). Each step is then a 16-lane shift, mask and convert per sub-vector, shared by the MR
+/// rows' multiply-adds; the group's partial sums are scaled into running totals, and the bias
+/// term uses the group sums of x (xsum, MR x G).
+template <int BITS, int GS, int MR>
+void qmv_t_rows(const float* x, const QMat& W, const float* xsum, float* out) {
+  static_assert(8 % BITS == 0 && MR >= 1 && MR <= kSmallM);
   constexpr int kPer = 8 / BITS;         // codes per byte
   constexpr int kBytes = GS * BITS / 8;  // bytes per group
   constexpr int kSteps = kBytes >= 16 ? kBytes / 16 : 1;
   constexpr int kLanes = kBytes >= 16 ? 16 : kBytes;  // bytes per step
   constexpr uint32_t kMask = (1u << BITS) - 1;
   const int64_t N = W.rows, K = W.cols, G = K / GS, bpr = K * BITS / 8;
-  // x in the order the lanes consume it.
-  std::vector<float> xp(static_cast<size_t>(K));
-  for (int64_t base = 0; base < K; base += kLanes * kPer) {
-    for (int k = 0; k < kPer; ++k)
-      for (int l = 0; l < kLanes; ++l)
-        xp[base + k * kLanes + l] = x[base + l * kPer + k];
+  // x in the order the lanes consume it, row after row.
+  std::vector<float> xp(static_cast<size_t>(MR * K));
+  for (int m = 0; m < MR; ++m) {
+    for (int64_t base = 0; base < K; base += kLanes * kPer) {
+      for (int k = 0; k < kPer; ++k)
+        for (int l = 0; l < kLanes; ++l)
+          xp[m * K + base + k * kLanes + l] = x[m * K + base + l * kPer + k];
+    }
   }
   const uint8_t* wbytes = reinterpret_cast<const uint8_t*>(W.w);
   parallel_for(N, std::max<int64_t>(1, 8192 / K), [&](size_t n0, size_t n1) {
     for (size_t n = n0; n < n1; ++n) {
-      float tot[16] = {};
-      float bsum = 0.0f;
+      float tot[MR][16] = {};
+      float bsum[MR] = {};
       const uint8_t* wr = wbytes + n * bpr;
       int64_t g = 0;
 #if defined(__AVX512F__)
       if constexpr (kLanes == 16) {
-        // 16 bytes widened to 16 int32 lanes; each sub-vector a shift, mask, convert, FMA.
+        // 16 bytes widened to 16 int32 lanes; each sub-vector a shift, mask, convert, then one
+        // FMA per row of x.
         const __m512i mask = _mm512_set1_epi32(static_cast<int>(kMask));
-        __m512 vt = _mm512_setzero_ps();
+        __m512 vt[MR];
+        for (int m = 0; m < MR; ++m)
+          vt[m] = _mm512_setzero_ps();
         for (; g < G; ++g) {
-          __m512 vp[kPer];
-          for (int k = 0; k < kPer; ++k)
-            vp[k] = _mm512_setzero_ps();
+          __m512 vp[MR];
+          for (int m = 0; m < MR; ++m)
+            vp[m] = _mm512_setzero_ps();
           const uint8_t* wg = wr + g * kBytes;
-          const float* xg = xp.data() + g * GS;
           for (int st = 0; st < kSteps; ++st) {
             const __m512i e = _mm512_cvtepu8_epi32(
                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + st * 16)));
-            const float* xs = xg + st * 16 * kPer;
+            const int64_t xo = g * GS + st * 16 * kPer;
             for (int k = 0; k < kPer; ++k) {
-              const __m512i c = _mm512_and_si512(_mm512_srli_epi32(e, k * BITS), mask);
-              vp[k] = _mm512_fmadd_ps(_mm512_loadu_ps(xs + k * 16), _mm512_cvtepi32_ps(c), vp[k]);
+              const __m512 c =
+                  _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(e, k * BITS), mask));
+              for (int m = 0; m < MR; ++m)
+                vp[m] = _mm512_fmadd_ps(_mm512_loadu_ps(xp.data() + m * K + xo + k * 16), c, vp[m]);
             }
           }
-          __m512 sum = vp[0];
-          for (int k = 1; k < kPer; ++k)
-            sum = _mm512_add_ps(sum, vp[k]);
-          vt = _mm512_fmadd_ps(_mm512_set1_ps(W.s[n * G + g]), sum, vt);
-          bsum += W.b[n * G + g] * xsum[g];
+          const __m512 sc = _mm512_set1_ps(W.s[n * G + g]);
+          const float b = W.b[n * G + g];
+          for (int m = 0; m < MR; ++m) {
+            vt[m] = _mm512_fmadd_ps(sc, vp[m], vt[m]);
+            bsum[m] += b * xsum[m * G + g];
+          }
         }
-        _mm512_storeu_ps(tot, vt);
+        for (int m = 0; m < MR; ++m)
+          _mm512_storeu_ps(tot[m], vt[m]);
       }
 #endif
       for (; g < G; ++g) {
-        float part[16] = {};
         const uint8_t* wg = wr + g * kBytes;
-        const float* xg = xp.data() + g * GS;
-        for (int st = 0; st < kSteps; ++st) {
-          const uint8_t* b = wg + st * kLanes;
-          const float* xs = xg + st * kLanes * kPer;
+        const float sc = W.s[n * G + g], b = W.b[n * G + g];
+        for (int m = 0; m < MR; ++m) {
+          float part[16] = {};
+          const float* xg = xp.data() + m * K + g * GS;
+          for (int st = 0; st < kSteps; ++st) {
+            const uint8_t* bt = wg + st * kLanes;
+            const float* xs = xg + st * kLanes * kPer;
 #pragma GCC unroll 4
-          for (int k = 0; k < kPer; ++k) {
+            for (int k = 0; k < kPer; ++k) {
 #pragma GCC unroll 16
-            for (int l = 0; l < kLanes; ++l)
-              part[l] += xs[k * kLanes + l] * static_cast<float>((b[l] >> (k * BITS)) & kMask);
+              for (int l = 0; l < kLanes; ++l)
+                part[l] += xs[k * kLanes + l] * static_cast<float>((bt[l] >> (k * BITS)) & kMask);
+            }
           }
+          for (int l = 0; l < 16; ++l)
+            tot[m][l] += sc * part[l];
+          bsum[m] += b * xsum[m * G + g];
         }
-        const float sc = W.s[n * G + g];
-        for (int l = 0; l < 16; ++l)
-          tot[l] += sc * part[l];
-        bsum += W.b[n * G + g] * xsum[g];
       }
-      float t = 0.0f;
-      for (int l = 0; l < 16; ++l)
-        t += tot[l];
-      out[n] = t + bsum;
+      for (int m = 0; m < MR; ++m) {
+        float t = 0.0f;
+        for (int l = 0; l < 16; ++l)
+          t += tot[m][l];
+        out[m * N + n] = t + bsum[m];
+      }
     }
   });
 }
@@ -344,7 +360,16 @@ void qmv_t(const float* x, const QMat& W, float* out, int64_t M) {
     }
   }
   if constexpr (8 % BITS == 0) {
-    if (M == 1) return qmv_t_row<BITS, GS>(x, W, xsum.data(), out);
+    switch (M) {
+      case 1:
+        return qmv_t_rows<BITS, GS, 1>(x, W, xsum.data(), out);
+      case 2:
+        return qmv_t_rows<BITS, GS, 2>(x, W, xsum.data(), out);
+      case 3:
+        return qmv_t_rows<BITS, GS, 3>(x, W, xsum.data(), out);
+      case 4:
+        return qmv_t_rows<BITS, GS, 4>(x, W, xsum.data(), out);
+    }
   }
   parallel_for(N, std::max<int64_t>(1, 8192 / K), [&](size_t n0, size_t n1) {
     alignas(64) float q[GS];
