@@ -7,6 +7,7 @@
 #include <sstream>
 #include <variant>
 
+#include "backend/common/dispatch.h"
 #include "ops/ops_common.h"
 #include "tandem/memory.h"
 
@@ -100,38 +101,17 @@ finfo::finfo(Dtype t) : dtype(t) {
 }
 
 iinfo::iinfo(Dtype t) : dtype(t) {
-  auto set = [this](auto v) {
-    using T = decltype(v);
-    min = static_cast<int64_t>(std::numeric_limits<T>::min());
-    max = static_cast<uint64_t>(std::numeric_limits<T>::max());
-  };
-  switch (t.val) {
-    case Dtype::Val::uint8:
-      set(uint8_t{});
-      break;
-    case Dtype::Val::uint16:
-      set(uint16_t{});
-      break;
-    case Dtype::Val::uint32:
-      set(uint32_t{});
-      break;
-    case Dtype::Val::uint64:
-      set(uint64_t{});
-      break;
-    case Dtype::Val::int8:
-      set(int8_t{});
-      break;
-    case Dtype::Val::int16:
-      set(int16_t{});
-      break;
-    case Dtype::Val::int32:
-      set(int32_t{});
-      break;
-    case Dtype::Val::int64:
-      set(int64_t{});
-      break;
-    default:
-      throw std::invalid_argument("[iinfo] dtype " + dtype_name(t) + " is not an integer.");
+  const bool integer = dispatch_all(t, [this]<typename T>() {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      min = static_cast<int64_t>(std::numeric_limits<T>::min());
+      max = static_cast<uint64_t>(std::numeric_limits<T>::max());
+      return true;
+    } else {
+      return false;
+    }
+  });
+  if (!integer) {
+    throw std::invalid_argument("[iinfo] dtype " + dtype_name(t) + " is not an integer.");
   }
 }
 

@@ -242,6 +242,17 @@ array row_contiguous(const array& a) {
   return a.flags().row_contiguous ? a : cpu::make_contiguous(a);
 }
 
+/// A row-contiguous complex64 array's elements in double precision (the transforms' buffer).
+std::vector<Cx> complex_in_double(const array& in) {
+  const auto* src = in.unsafe_data<complex64_t>();
+  std::vector<Cx> buf(in.size());
+  parallel_for(buf.size(), cpu::kElementwiseGrain, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i)
+      buf[i] = {src[i].real(), src[i].imag()};
+  });
+  return buf;
+}
+
 }  // namespace
 
 void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -263,12 +274,7 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
   }
 
   if (!real_) {
-    const auto* src = in.unsafe_data<complex64_t>();
-    std::vector<Cx> buf(in.size());
-    parallel_for(buf.size(), cpu::kElementwiseGrain, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i)
-        buf[i] = {src[i].real(), src[i].imag()};
-    });
+    std::vector<Cx> buf = complex_in_double(in);
     for (int ax : axes_)
       transform_axis(buf.data(), is, ax, inverse_);
     auto* dst = out.unsafe_data<complex64_t>();
@@ -310,12 +316,7 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
   }
 
   // irfft: the other axes first (complex, in place), then the halved axis to real output.
-  const auto* src = in.unsafe_data<complex64_t>();
-  std::vector<Cx> buf(in.size());
-  parallel_for(buf.size(), cpu::kElementwiseGrain, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i)
-      buf[i] = {src[i].real(), src[i].imag()};
-  });
+  std::vector<Cx> buf = complex_in_double(in);
   for (int ax : axes_)
     if (ax != last) transform_axis(buf.data(), is, ax, true);
   Lines gi(is, last);

@@ -11,6 +11,7 @@
 
 #include "backend/common/cast.h"
 #include "backend/common/dispatch.h"
+#include "backend/common/sdpa.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/simd_bf16.h"
@@ -258,17 +259,13 @@ void LayerNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& o
 namespace {
 
 template <typename T>
-struct SdpaArgs {
+struct SdpaArgs : SdpaGeometry {
   const T* q;
   const T* k;
   const T* v;
-  const void* mask;  // bool or T, (B, Hq, Lq, Lk) with strides ms
+  const void* mask;  // bool or T (mask_kind), (B, Hq, Lq, Lk) with strides ms
   const T* sinks;    // (Hq,) contiguous, or null
   T* out;            // (B, Hq, Lq, Dv) row-contiguous
-  int64_t qs[4], ks[4], vs[4], ms[4];
-  int64_t B, Hq, Hkv, Lq, Lk, D, Dv, G;
-  float scale;
-  bool causal, mask_bool;
 };
 
 /// rows x cols of a strided matrix as A, row-major: `buf` filled and returned, or `src` itself
@@ -296,7 +293,7 @@ const A* as_rows(const T* src, int64_t row_stride, int64_t col_stride, int64_t r
 template <typename T, typename A>
 void sdpa_cpu(const SdpaArgs<T>& a) {
   const A lowest = std::numeric_limits<A>::lowest();
-  const int64_t R = a.G * a.Lq;  // query rows per kv head
+  const int64_t R = static_cast<int64_t>(a.G) * a.Lq;  // query rows per kv head
   // Rows per block: up to 64, fewer when a row of scores is long (buffer <= ~256 KB).
   const int64_t Bq = std::clamp<int64_t>(
       (int64_t{1} << 18) / (std::max<int64_t>(a.Lk, 1) * static_cast<int64_t>(sizeof(A))),
@@ -328,7 +325,7 @@ void sdpa_cpu(const SdpaArgs<T>& a) {
       if (per_head) {
         const int64_t g = blk / per_g, i0 = (blk % per_g) * Bq;
         r0 = g * a.Lq + i0;
-        r1 = g * a.Lq + std::min(a.Lq, i0 + Bq);
+        r1 = g * a.Lq + std::min<int64_t>(a.Lq, i0 + Bq);
       } else {
         r0 = blk * Bq;
         r1 = std::min(R, r0 + Bq);
@@ -345,7 +342,7 @@ void sdpa_cpu(const SdpaArgs<T>& a) {
           blind = blind || lim < 0;
           last = std::max(last, lim);
         }
-        if (!blind) kend = std::min(a.Lk, last + 1);
+        if (!blind) kend = std::min<int64_t>(a.Lk, last + 1);
       }
       T* out = a.out;
       auto out_row = [&](int64_t r) {
@@ -388,7 +385,7 @@ void sdpa_cpu(const SdpaArgs<T>& a) {
             srow[j] = lowest;
         } else if (a.mask) {
           const int64_t off = b * a.ms[0] + hq * a.ms[1] + i * a.ms[2], st = a.ms[3];
-          if (a.mask_bool) {
+          if (a.mask_kind == 1) {
             const bool* m = static_cast<const bool*>(a.mask) + off;
             for (int64_t j = 0; j < kend; ++j)
               if (!m[j * st]) srow[j] = lowest;
@@ -439,29 +436,13 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || is_half_type_v<T>) {
       using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
       SdpaArgs<T> a{};
+      static_cast<SdpaGeometry&>(a) = sdpa_geometry(q, k, v, mask, scale_, causal_);
       a.q = q.unsafe_data<T>();
       a.k = k.unsafe_data<T>();
       a.v = v.unsafe_data<T>();
       a.mask = mask ? mask->raw_data() : nullptr;
-      a.mask_bool = mask && mask->dtype() == bool_;
       a.sinks = has_sinks_ ? sinks.unsafe_data<T>() : nullptr;
       a.out = out.unsafe_data<T>();
-      for (int d = 0; d < 4; ++d) {
-        a.qs[d] = q.strides()[d];
-        a.ks[d] = k.strides()[d];
-        a.vs[d] = v.strides()[d];
-        a.ms[d] = mask ? mask->strides()[d] : 0;
-      }
-      a.B = q.shape(0);
-      a.Hq = q.shape(1);
-      a.Lq = q.shape(2);
-      a.D = q.shape(3);
-      a.Hkv = k.shape(1);
-      a.Lk = k.shape(2);
-      a.Dv = v.shape(3);
-      a.G = a.Hq / a.Hkv;
-      a.scale = scale_;
-      a.causal = causal_;
       sdpa_cpu<T, A>(a);
       return true;
     } else {

@@ -28,6 +28,7 @@
 #include <string>
 
 #include "backend/common/dispatch.h"
+#include "backend/common/sdpa.h"
 #include "backend/cuda/copy.h"
 #include "backend/cuda/kernels.cuh"
 #include "primitives/fused.h"
@@ -365,12 +366,7 @@ namespace {
 constexpr int kSdpaWarps = 8;
 constexpr int kSdpaThreads = kSdpaWarps * 32;
 
-struct SdpaParams {
-  int64_t qs[4], ks[4], vs[4], ms[4];
-  int Hq, Lq, Lk, D, Dv, G;
-  float scale;
-  int mask_kind;  // 0: none, 1: bool, 2: additive (of T)
-  bool causal;
+struct SdpaParams : SdpaGeometry {
   int split_len;  // keys per block along gridDim.y (a multiple of kSdpaWarps * U)
 };
 
@@ -582,21 +578,7 @@ void ScaledDotProductAttention::eval_gpu(const std::vector<array>& inputs,
     if (!sinks->flags().row_contiguous) sinks = contiguous_copy(enc, *sinks);
   }
   SdpaParams p{};
-  for (int d = 0; d < 4; ++d) {
-    p.qs[d] = q.strides()[d];
-    p.ks[d] = k.strides()[d];
-    p.vs[d] = v.strides()[d];
-    p.ms[d] = mask ? mask->strides()[d] : 0;
-  }
-  p.Hq = q.shape(1);
-  p.Lq = q.shape(2);
-  p.D = q.shape(3);
-  p.Lk = k.shape(2);
-  p.Dv = v.shape(3);
-  p.G = p.Hq / k.shape(1);
-  p.scale = scale_;
-  p.mask_kind = mask == nullptr ? 0 : mask->dtype() == bool_ ? 1 : 2;
-  p.causal = causal_;
+  static_cast<SdpaGeometry&>(p) = sdpa_geometry(q, k, v, mask, scale_, causal_);
   const int widest = std::max(p.D, p.Dv);
   if (widest > 256) {
     throw std::invalid_argument(
