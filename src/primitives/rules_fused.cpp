@@ -173,32 +173,33 @@ std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(const std::vecto
 // scores as ordinary ops (the fused kernel keeps no softmax statistics), and batching vmaps the
 // composition.
 
+namespace {
+
+/// The composition a ScaledDotProductAttention stands for, as a function of its inputs.
+Reference sdpa_composition(const ScaledDotProductAttention& p) {
+  return [sc = p.scale(), c = p.causal(), m = p.has_mask(), k = p.has_sinks(), s = p.stream()](
+             const std::vector<array>& in) { return detail::sdpa_reference(in, sc, c, m, k, s); };
+}
+
+}  // namespace
+
 std::vector<array> ScaledDotProductAttention::vjp(const std::vector<array>& primals,
                                                   const std::vector<array>& cots,
                                                   const std::vector<int>& argnums,
                                                   const std::vector<array>&) {
-  Reference f = [sc = scale_, c = causal_, m = has_mask_, k = has_sinks_,
-                 s = stream()](const std::vector<array>& in) {
-    return detail::sdpa_reference(in, sc, c, m, k, s);
-  };
-  return reference_vjp(f, primals, cots, argnums);
+  return reference_vjp(sdpa_composition(*this), primals, cots, argnums);
 }
 
 std::vector<array> ScaledDotProductAttention::jvp(const std::vector<array>& primals,
                                                   const std::vector<array>& tangents,
                                                   const std::vector<int>& argnums) {
-  Reference f = [sc = scale_, c = causal_, m = has_mask_, k = has_sinks_,
-                 s = stream()](const std::vector<array>& in) {
-    return detail::sdpa_reference(in, sc, c, m, k, s);
-  };
-  return reference_jvp(f, primals, tangents, argnums);
+  return reference_jvp(sdpa_composition(*this), primals, tangents, argnums);
 }
 
 std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
-  ArrayFn f = [sc = scale_, c = causal_, m = has_mask_, k = has_sinks_,
-               s = stream()](const std::vector<array>& in) {
-    return std::vector<array>{detail::sdpa_reference(in, sc, c, m, k, s)};
+  ArrayFn f = [ref = sdpa_composition(*this)](const std::vector<array>& in) {
+    return std::vector<array>{ref(in)};
   };
   return {tandem::vmap(f, axes, {0})(inputs), {0}};
 }
