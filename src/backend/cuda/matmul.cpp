@@ -114,10 +114,10 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
 
   // Batch dims: collapse those with one stride per operand; loop over the others on the host.
   Shape batch(out.shape().begin(), out.shape().end() - 2);
-  std::vector<Strides> bst{
-      Strides(a.strides().begin(), a.strides().end() - 2),
-      Strides(b.strides().begin(), b.strides().end() - 2),
-      Strides(row_major_strides(out.shape()).begin(), row_major_strides(out.shape()).end() - 2)};
+  const Strides out_strides = row_major_strides(out.shape());
+  std::vector<Strides> bst{Strides(a.strides().begin(), a.strides().end() - 2),
+                           Strides(b.strides().begin(), b.strides().end() - 2),
+                           Strides(out_strides.begin(), out_strides.end() - 2)};
   for (size_t d = 0; d < batch.size(); ++d) {
     if (batch[d] == 1) {
       for (auto& s : bst)
