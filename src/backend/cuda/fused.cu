@@ -400,9 +400,9 @@ __global__ void __launch_bounds__(kSdpaThreads)
   }
   const int lim = i + p.Lk - p.Lq;  // causal: the last key this row sees
   const bool blind = p.causal && lim < 0;
-  const int kend = p.causal && !blind ? min(p.Lk, lim + 1) : p.Lk;
+  const int kend = p.causal && !blind ? std::min(p.Lk, lim + 1) : p.Lk;
   const int kbeg = split * p.split_len;
-  const int kstop = min(kend, kbeg + p.split_len);
+  const int kstop = std::min(kend, kbeg + p.split_len);
   const T* kb = k + b * p.ks[0] + hk * p.ks[1];
   const T* vb = v + b * p.vs[0] + hk * p.vs[1];
   const int64_t moff = b * p.ms[0] + hq * p.ms[1] + i * p.ms[2];

@@ -259,6 +259,16 @@ __device__ inline void locate(uint64_t i, const StridedArgs<N>& p, int64_t (&off
 
 // ---------------- launches ----------------
 
+/// `type* name` pointing at the block's dynamic shared memory (the launch's smem bytes, 16-byte
+/// aligned).
+#ifdef TANDEM_GPU_EMULATION
+#define TANDEM_DYNAMIC_SHARED(type, name) TANDEM_EMU_DYNAMIC_SHARED(type, name)
+#else
+#define TANDEM_DYNAMIC_SHARED(type, name)                     \
+  extern __shared__ __align__(16) unsigned char name##_raw[]; \
+  type* name = reinterpret_cast<type*>(name##_raw)
+#endif
+
 constexpr int kThreads = 256;
 constexpr int64_t kMaxBlocks = int64_t(1) << 22;  // kernels loop over the rest (grid stride)
 
@@ -271,7 +281,13 @@ inline unsigned blocks_for(int64_t work, int threads = kThreads) {
 template <typename... KArgs, typename... Args>
 void launch(Encoder& enc, const char* name, void (*kernel)(KArgs...), dim3 grid, dim3 block,
             size_t smem, Args&&... args) {
+#ifdef TANDEM_GPU_EMULATION
+  // tests/gpu_emulator: the kernel runs on the host, each thread with its own copy of the
+  // arguments, as the device's parameter space gives them.
+  tandem_emu::launch(name, grid, block, smem, [&, kernel]() { kernel(KArgs(args)...); });
+#else
   kernel<<<grid, block, smem, enc.stream()>>>(std::forward<Args>(args)...);
+#endif
   enc.check_launch(name);
 }
 

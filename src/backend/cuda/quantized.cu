@@ -352,8 +352,7 @@ __device__ inline C mix_segments(const C* v, int m, int64_t n, int j, const Hada
 template <typename T, typename C>
 __global__ void hadamard_rows_kernel(const T* in, T* out, int64_t rows, int len, int n, int m,
                                      int rpb, HadamardSigns sg, C sc) {
-  extern __shared__ __align__(16) unsigned char hadamard_smem[];
-  C* s = reinterpret_cast<C*>(hadamard_smem);
+  TANDEM_DYNAMIC_SHARED(C, s);
   for (int64_t row0 = static_cast<int64_t>(blockIdx.x) * rpb; row0 < rows;
        row0 += static_cast<int64_t>(gridDim.x) * rpb) {
     const int nr = static_cast<int>(rows - row0 < rpb ? rows - row0 : rpb);
@@ -393,8 +392,7 @@ __global__ void hadamard_rows_kernel(const T* in, T* out, int64_t rows, int len,
 // with consecutive low indices (cols divides S).
 template <typename C>
 __global__ void fwht_pass_kernel(C* data, int64_t vectors, int64_t n, int b0, int pb, int cols) {
-  extern __shared__ __align__(16) unsigned char hadamard_smem[];
-  C* s = reinterpret_cast<C*>(hadamard_smem);
+  TANDEM_DYNAMIC_SHARED(C, s);
   const int64_t S = int64_t(1) << b0;
   const int L = 1 << pb;
   const int64_t lo_groups = S / cols, his = n / (S * L);

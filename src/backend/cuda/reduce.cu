@@ -140,7 +140,7 @@ __device__ inline A warp_reduce(A v) {
 // Whole-block reduction; the result is valid in thread 0. Every thread of the block must call it.
 template <typename Op, typename A>
 __device__ inline A block_reduce(A v) {
-  __shared__ alignas(16) unsigned char buf[32 * 16];
+  alignas(16) __shared__ unsigned char buf[32 * 16];
   A* sh = reinterpret_cast<A*>(buf);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int nwarps = (blockDim.x + 31) / 32;

@@ -107,7 +107,7 @@ template <typename Op, typename A, typename T, typename U>
 __global__ void scan_rows_kernel(const T* in, U* out, int64_t rows, int64_t n, int64_t chunk,
                                  int64_t cpr, const A* carries, A* totals, bool reverse,
                                  bool inclusive) {
-  __shared__ alignas(16) unsigned char buf[kMaxScanThreads * sizeof(A)];
+  alignas(16) __shared__ unsigned char buf[kMaxScanThreads * sizeof(A)];
   A* part = reinterpret_cast<A*>(buf);
   const int tid = threadIdx.x;
   const int B = blockDim.x;
