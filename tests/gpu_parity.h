@@ -99,8 +99,14 @@ inline array rnd(const Shape& shape, Dtype t, uint32_t seed, int lo = -20, int h
   if (t == bool_) return make(rnd_ints(n, 0, 1, seed), shape, t);
   if (is_unsigned_or_bool(t)) lo = std::max(lo, 0);
   auto v = rnd_ints(n, lo, hi, seed);
-  if (nans) v = with_nans(v, t);
-  return of(v, shape, t, rnd_ints(n, -2, 2, seed + 1000));
+  auto im = rnd_ints(n, -2, 2, seed + 1000);
+  if (nans) {
+    // A complex NaN is NaN in both parts: reductions keep the first NaN they meet, and the CPU
+    // and a GPU meet them in different orders.
+    v = with_nans(v, t);
+    im = with_nans(im, t);
+  }
+  return of(v, shape, t, im);
 }
 
 // Complex results are compared through their real and imaginary parts (NaN-aware).

@@ -289,6 +289,19 @@ inline ::testing::AssertionResult complex_close(array a,
   }
   auto got = a.to_vector<tandem::complex64_t>();
   for (size_t i = 0; i < got.size(); ++i) {
+    // NaN-aware: a NaN part must be NaN in both; the other part is compared as usual.
+    const bool nr = std::isnan(got[i].real()), ni = std::isnan(got[i].imag());
+    if (nr != std::isnan(expected[i].real()) || ni != std::isnan(expected[i].imag())) {
+      return ::testing::AssertionFailure()
+             << "element " << i << ": " << got[i] << " not close to " << expected[i];
+    }
+    if (nr || ni) {
+      const double g = nr ? got[i].imag() : got[i].real();
+      const double e = nr ? expected[i].imag() : expected[i].real();
+      if ((nr && ni) || std::abs(g - e) <= tol * (1 + std::abs(e))) continue;
+      return ::testing::AssertionFailure()
+             << "element " << i << ": " << got[i] << " not close to " << expected[i];
+    }
     double d = std::abs(std::complex<double>(got[i]) - std::complex<double>(expected[i]));
     if (!(d <= tol * (1 + std::abs(std::complex<double>(expected[i]))))) {
       return ::testing::AssertionFailure()
