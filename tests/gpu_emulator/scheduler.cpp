@@ -1,6 +1,7 @@
 // Copyright © 2026 Tandem authors.
 // The GPU emulator's kernel launches: blocks run one after the other; the threads of a block are
-// fibers (ucontext) that run until they finish or reach a barrier. When no thread can run, the
+// fibers (a small stack switch on x86-64, ucontext elsewhere) that run until they finish or
+// reach a barrier. When no thread can run, the
 // scheduler releases a warp whose every named lane waits at the same warp operation, else the
 // block when every live thread waits at __syncthreads; anything else is a deadlock on a GPU
 // too, and fails the launch.
@@ -16,6 +17,37 @@
 
 #include <cuda_runtime.h>
 
+#if defined(__x86_64__)
+// tandem_emu_switch(save, to): saves the callee-saved registers on the current stack, stores the
+// stack pointer in *save, and continues on stack `to` (saved the same way, or made by
+// fresh_stack). No signal mask is touched, unlike swapcontext (a system call per switch).
+extern "C" void tandem_emu_switch(void** save, void* to);
+asm(R"(
+.text
+.globl tandem_emu_switch
+.type tandem_emu_switch,@function
+tandem_emu_switch:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+.size tandem_emu_switch,.-tandem_emu_switch
+.section .note.GNU-stack,"",@progbits
+.text
+)");
+#endif
+
 namespace tandem_emu {
 
 // Set by runtime.cpp's cudaGetLastError.
@@ -25,8 +57,18 @@ namespace {
 
 enum class State { Runnable, BlockBarrier, WarpOp, Done };
 
+#if defined(__x86_64__)
+struct Context {
+  void* sp = nullptr;
+};
+#else
+struct Context {
+  ucontext_t uc;
+};
+#endif
+
 struct Fiber {
-  ucontext_t ctx;
+  Context ctx;
   State state = State::Runnable;
   ThreadCoords coords;
   // The warp operation it waits at.
@@ -44,7 +86,7 @@ constexpr size_t kMaxDynamicShared = 48 * 1024;
 struct Launch {
   const std::function<void()>* body = nullptr;
   std::vector<Fiber> fibers;
-  ucontext_t scheduler;
+  Context scheduler;
   int current = -1;
   std::vector<unsigned char> shared;
   std::string error;
@@ -59,15 +101,44 @@ Fiber& me() {
   return g_launch->fibers[g_launch->current];
 }
 
+void fiber_entry();
+
+#if defined(__x86_64__)
+void switch_to(Context& save, Context& to) {
+  tandem_emu_switch(&save.sp, to.sp);
+}
+// A stack whose first switch enters fiber_entry (16-byte aligned at the call, as the ABI wants).
+void make_fiber(Context& c, char* stack, size_t bytes, Context&) {
+  auto* top = reinterpret_cast<void**>(reinterpret_cast<uintptr_t>(stack + bytes) & ~uintptr_t(15));
+  top[-1] = nullptr;                                // fiber_entry's return address: none
+  top[-2] = reinterpret_cast<void*>(&fiber_entry);  // popped by `ret`
+  for (int k = 3; k <= 8; ++k)
+    top[-k] = nullptr;  // the six callee-saved registers
+  c.sp = top - 8;
+}
+#else
+void switch_to(Context& save, Context& to) {
+  swapcontext(&save.uc, &to.uc);
+}
+void make_fiber(Context& c, char* stack, size_t bytes, Context& link) {
+  getcontext(&c.uc);
+  c.uc.uc_stack.ss_sp = stack;
+  c.uc.uc_stack.ss_size = bytes;
+  c.uc.uc_link = &link.uc;
+  makecontext(&c.uc, fiber_entry, 0);
+}
+#endif
+
 void yield_to_scheduler() {
   Launch& l = *g_launch;
-  swapcontext(&l.fibers[l.current].ctx, &l.scheduler);
+  switch_to(l.fibers[l.current].ctx, l.scheduler);
 }
 
 void fiber_entry() {
   (*g_launch->body)();
   me().state = State::Done;
-  // returns through uc_link to the scheduler
+  yield_to_scheduler();  // never resumed
+  std::abort();
 }
 
 // Releases at most one set of waiters; returns whether it did. Sets l.error on a deadlock.
@@ -139,11 +210,7 @@ void run_block(Launch& l, const dim3& grid, const dim3& block, const uint3& bid)
     f.coords.block_idx = bid;
     f.coords.block_dim = block;
     f.coords.grid_dim = grid;
-    getcontext(&f.ctx);
-    f.ctx.uc_stack.ss_sp = g_stacks + static_cast<size_t>(i) * kStackBytes;
-    f.ctx.uc_stack.ss_size = kStackBytes;
-    f.ctx.uc_link = &l.scheduler;
-    makecontext(&f.ctx, fiber_entry, 0);
+    make_fiber(f.ctx, g_stacks + static_cast<size_t>(i) * kStackBytes, kStackBytes, l.scheduler);
   }
   // Fresh shared memory content is undefined on a GPU: poison the dynamic part.
   std::fill(l.shared.begin(), l.shared.end(), static_cast<unsigned char>(0xA5));
@@ -152,7 +219,7 @@ void run_block(Launch& l, const dim3& grid, const dim3& block, const uint3& bid)
     for (int i = 0; i < n; ++i) {
       if (l.fibers[i].state != State::Runnable) continue;
       l.current = i;
-      swapcontext(&l.scheduler, &l.fibers[i].ctx);
+      switch_to(l.scheduler, l.fibers[i].ctx);
       ran = true;
     }
     l.current = -1;
