@@ -141,11 +141,24 @@ void fiber_entry() {
   std::abort();
 }
 
+// TANDEM_EMU_ORDER=reverse runs a block's threads from the last to the first between barriers:
+// a missing barrier shows when a thread reads what a later thread (forward order) or an earlier
+// one (reverse order) writes, so running the suite both ways exposes it in either direction.
+bool reverse_order() {
+  static const bool r = [] {
+    const char* e = std::getenv("TANDEM_EMU_ORDER");
+    return e && std::string(e) == "reverse";
+  }();
+  return r;
+}
+
 // Releases at most one set of waiters; returns whether it did. Sets l.error on a deadlock.
 bool release_waiters(Launch& l) {
   const int n = static_cast<int>(l.fibers.size());
   bool any_block = false, any_warp = false;
-  for (int w = 0; w * 32 < n; ++w) {
+  const int nw = (n + 31) / 32;
+  for (int ww = 0; ww < nw; ++ww) {
+    const int w = reverse_order() ? nw - 1 - ww : ww;
     const int lo = w * 32, hi = std::min(n, lo + 32);
     unsigned waiting = 0, live = 0;
     for (int i = lo; i < hi; ++i) {
@@ -216,7 +229,8 @@ void run_block(Launch& l, const dim3& grid, const dim3& block, const uint3& bid)
   std::fill(l.shared.begin(), l.shared.end(), static_cast<unsigned char>(0xA5));
   for (;;) {
     bool ran = false;
-    for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < n; ++k) {
+      const int i = reverse_order() ? n - 1 - k : k;
       if (l.fibers[i].state != State::Runnable) continue;
       l.current = i;
       switch_to(l.scheduler, l.fibers[i].ctx);
