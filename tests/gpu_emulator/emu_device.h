@@ -93,7 +93,6 @@ T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
     ::tandem_emu::kernel_error("__shfl_xor_sync: width other than 32 is not emulated");
   return ::tandem_emu::shfl_xor(mask, v, lane_mask);
 }
-inline void __threadfence() {}
 
 // ---- loads ----
 template <typename T>
@@ -127,47 +126,20 @@ T atomicCAS(T* p, T compare, T v) {
   if (old == compare) *p = v;
   return old;
 }
-template <typename T>
-T atomicExch(T* p, T v) {
-  T old = *p;
-  *p = v;
-  return old;
-}
 
-// ---- bit casts and rounding-explicit arithmetic ----
+// ---- bit casts and rounding-explicit arithmetic (those the backend's kernels use) ----
 inline unsigned __float_as_uint(float f) {
   return ::tandem_emu::bit_cast<unsigned>(f);
 }
 inline float __uint_as_float(unsigned u) {
   return ::tandem_emu::bit_cast<float>(u);
 }
-inline int __float_as_int(float f) {
-  return ::tandem_emu::bit_cast<int>(f);
-}
-inline float __int_as_float(int u) {
-  return ::tandem_emu::bit_cast<float>(u);
-}
 inline long long __double_as_longlong(double d) {
   return ::tandem_emu::bit_cast<long long>(d);
-}
-inline double __longlong_as_double(long long v) {
-  return ::tandem_emu::bit_cast<double>(v);
 }
 inline float __fmul_rn(float a, float b) {
   return a * b;
 }
 inline float __fadd_rn(float a, float b) {
   return a + b;
-}
-inline int __popc(unsigned v) {
-  return __builtin_popcount(v);
-}
-inline int __popcll(unsigned long long v) {
-  return __builtin_popcountll(v);
-}
-inline int __clz(unsigned v) {
-  return v ? __builtin_clz(v) : 32;
-}
-inline int __clzll(unsigned long long v) {
-  return v ? __builtin_clzll(v) : 64;
 }
